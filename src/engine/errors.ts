@@ -1,0 +1,40 @@
+/** Engine.IO HTTP error table (engine.io-protocol.md, and engine.io's `Server.errors`). */
+export const ERROR_CODES = {
+  UNKNOWN_TRANSPORT: 0,
+  UNKNOWN_SID: 1,
+  BAD_HANDSHAKE_METHOD: 2,
+  BAD_REQUEST: 3,
+  FORBIDDEN: 4,
+  UNSUPPORTED_PROTOCOL_VERSION: 5,
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export const ERROR_MESSAGES: Record<ErrorCode, string> = {
+  0: "Transport unknown",
+  1: "Session ID unknown",
+  2: "Bad handshake method",
+  3: "Bad request",
+  4: "Forbidden",
+  5: "Unsupported protocol version",
+};
+
+/** A refused request, turned into a `Response` at the edge (`toResponse`). */
+export class EngineRequestError extends Error {
+  override name = "EngineRequestError";
+  constructor(
+    readonly code: ErrorCode,
+    readonly context: Record<string, unknown> = {},
+    message: string = ERROR_MESSAGES[code],
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return this.code === ERROR_CODES.FORBIDDEN ? 403 : 400;
+  }
+
+  toResponse(headers: Headers = new Headers()): Response {
+    headers.set("Content-Type", "application/json");
+    return new Response(JSON.stringify({ code: this.code, message: this.message }), { status: this.status, headers });
+  }
+}

@@ -1,0 +1,90 @@
+/** Engine options, with socket.io's names and defaults (engine.io `ServerOptions`). */
+import type { CorsOptions } from "./cors.ts";
+import type { Scheduler } from "../ports.ts";
+import { defaultScheduler } from "../ports.ts";
+
+export interface CookieOptions {
+  name?: string;
+  path?: string | false;
+  httpOnly?: boolean;
+  sameSite?: "strict" | "lax" | "none" | boolean;
+  secure?: boolean;
+  domain?: string;
+  maxAge?: number;
+}
+
+export type AllowRequest = (req: Request, callback: (err: string | null | undefined, success: boolean) => void) => void;
+
+export interface EngineOptions {
+  /** path of the Engine.IO endpoint; a trailing slash is added (default "/socket.io") */
+  path?: string;
+  /** ms between server pings (default 25000) */
+  pingInterval?: number;
+  /** ms to wait for a pong before closing with "ping timeout" (default 20000) */
+  pingTimeout?: number;
+  /** ms an upgrade may take before the probe socket is dropped (default 10000) */
+  upgradeTimeout?: number;
+  /** bytes a single message or POST body may have (default 1e6); more closes the session */
+  maxHttpBufferSize?: number;
+  /** transports to accept (default ["polling", "websocket"]) */
+  transports?: Array<"polling" | "websocket">;
+  /** whether polling sessions may upgrade to websocket (default true) */
+  allowUpgrades?: boolean;
+  /** accept or refuse a handshake; refusal answers 403 with the given message */
+  allowRequest?: AllowRequest;
+  /** CORS, opt-in with the semantics of the `cors` package (default: no CORS headers) */
+  cors?: CorsOptions;
+  /** sets a session cookie on the handshake (default false) */
+  cookie?: boolean | CookieOptions;
+  /** custom session id generator; must return a unique, URL-safe string */
+  generateId?: (req: Request) => string | Promise<string>;
+  /** timers; a Durable Object supplies one driven by a single alarm */
+  scheduler?: Scheduler;
+}
+
+export interface ResolvedEngineOptions {
+  path: string;
+  pingInterval: number;
+  pingTimeout: number;
+  upgradeTimeout: number;
+  maxHttpBufferSize: number;
+  transports: Array<"polling" | "websocket">;
+  allowUpgrades: boolean;
+  allowRequest: AllowRequest | undefined;
+  cors: CorsOptions | undefined;
+  cookie: CookieOptions | undefined;
+  generateId: ((req: Request) => string | Promise<string>) | undefined;
+  scheduler: Scheduler;
+}
+
+export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
+  const path = (opts.path ?? "/socket.io").replace(/\/$/, "") + "/";
+  return {
+    path,
+    pingInterval: opts.pingInterval ?? 25000,
+    pingTimeout: opts.pingTimeout ?? 20000,
+    upgradeTimeout: opts.upgradeTimeout ?? 10000,
+    maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
+    transports: opts.transports ?? ["polling", "websocket"],
+    allowUpgrades: opts.allowUpgrades ?? true,
+    allowRequest: opts.allowRequest,
+    cors: opts.cors,
+    cookie: opts.cookie === true ? {} : opts.cookie || undefined,
+    generateId: opts.generateId,
+    scheduler: opts.scheduler ?? defaultScheduler,
+  };
+}
+
+/** `Set-Cookie` for the handshake, with engine.io's defaults (io; Path=/; HttpOnly; SameSite=Lax). */
+export function serializeCookie(opts: CookieOptions, sid: string): string {
+  const path = opts.path === undefined ? "/" : opts.path;
+  let out = `${opts.name ?? "io"}=${encodeURIComponent(sid)}`;
+  if (path !== false) out += `; Path=${path}`;
+  if (opts.domain) out += `; Domain=${opts.domain}`;
+  if (opts.maxAge !== undefined) out += `; Max-Age=${Math.floor(opts.maxAge)}`;
+  if (opts.httpOnly ?? path !== false) out += "; HttpOnly";
+  if (opts.secure) out += "; Secure";
+  const sameSite = opts.sameSite ?? "lax";
+  if (sameSite !== false) out += `; SameSite=${sameSite === true ? "Strict" : sameSite[0]!.toUpperCase() + sameSite.slice(1)}`;
+  return out;
+}

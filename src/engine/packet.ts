@@ -1,0 +1,69 @@
+/**
+ * Engine.IO v4 packet and payload codecs (engine.io-protocol.md, "Packet encoding").
+ * Pure functions; every decode failure is an EngineParseError so the session can close with "parse error".
+ */
+import { fromBase64, toBase64 } from "../util/base64.ts";
+
+export const PACKET_TYPES = { open: "0", close: "1", ping: "2", pong: "3", message: "4", upgrade: "5", noop: "6" } as const;
+export type PacketType = keyof typeof PACKET_TYPES;
+const TYPE_BY_CODE: Record<string, PacketType> = { 0: "open", 1: "close", 2: "ping", 3: "pong", 4: "message", 5: "upgrade", 6: "noop" };
+
+export type RawData = string | Uint8Array;
+export interface Packet {
+  type: PacketType;
+  data?: RawData;
+  /** per-message compression hint, kept for API parity; `ws` decides per frame */
+  compress?: boolean;
+}
+
+/** polling payloads separate packets with the ASCII record separator */
+export const SEPARATOR = "\x1e";
+
+export class EngineParseError extends Error {
+  override name = "EngineParseError";
+}
+
+/** WebSocket framing: one packet per frame, binary messages as raw bytes (no type prefix). */
+export function encodeForWebSocket(packet: Packet): RawData {
+  const { type, data } = packet;
+  if (data instanceof Uint8Array) return data;
+  return PACKET_TYPES[type] + (data ?? "");
+}
+
+/** Polling framing: everything is text, binary becomes `b` + base64. */
+export function encodeForPolling(packet: Packet): string {
+  const { type, data } = packet;
+  if (data instanceof Uint8Array) return "b" + toBase64(data);
+  return PACKET_TYPES[type] + (data ?? "");
+}
+
+export function decodePacket(raw: RawData): Packet {
+  if (typeof raw !== "string") return { type: "message", data: raw };
+  if (raw.length === 0) throw new EngineParseError("empty packet");
+  const code = raw[0]!;
+  if (code === "b") {
+    try {
+      return { type: "message", data: fromBase64(raw.slice(1)) };
+    } catch (cause) {
+      throw new EngineParseError("invalid base64 binary packet", { cause });
+    }
+  }
+  const type = TYPE_BY_CODE[code];
+  if (type === undefined) {
+    throw new EngineParseError(`unknown packet type ${JSON.stringify(code)}`);
+  }
+  return raw.length > 1 ? { type, data: raw.slice(1) } : { type };
+}
+
+export function encodePayload(packets: readonly Packet[]): string {
+  let out = "";
+  for (let i = 0; i < packets.length; i++) {
+    if (i > 0) out += SEPARATOR;
+    out += encodeForPolling(packets[i]!);
+  }
+  return out;
+}
+
+export function decodePayload(payload: string): Packet[] {
+  return payload.split(SEPARATOR).map(decodePacket);
+}

@@ -1,0 +1,288 @@
+/**
+ * One Engine.IO session: the state machine, the write buffer, the heartbeat and the polling → websocket
+ * upgrade (engine.io-protocol.md, "Heartbeat" and "Upgrade"). Knows nothing of namespaces.
+ */
+import { Emitter } from "../util/emitter.ts";
+import type { Scheduler } from "../ports.ts";
+import { decodePacket, EngineParseError, type Packet, type PacketType, type RawData } from "./packet.ts";
+import type { PollingTransport, Transport, WebSocketTransport } from "./transports.ts";
+
+export type ReadyState = "opening" | "open" | "closing" | "closed";
+
+/** engine.io's close reasons, as the socket.io layer and apps see them */
+export type EngineCloseReason =
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "parse error"
+  | "forced close"
+  | "forced server close"
+  | "server shutting down";
+
+export interface SessionConfig {
+  pingInterval: number;
+  pingTimeout: number;
+  upgradeTimeout: number;
+  maxHttpBufferSize: number;
+  upgrades: string[];
+  scheduler: Scheduler;
+}
+
+export interface EngineSocketEvents {
+  open: () => void;
+  data: (data: RawData) => void;
+  message: (data: RawData) => void;
+  packet: (packet: Packet) => void;
+  packetCreate: (packet: Packet) => void;
+  heartbeat: () => void;
+  drain: () => void;
+  flush: (buffer: Packet[]) => void;
+  upgrading: (transport: Transport) => void;
+  upgrade: (transport: Transport) => void;
+  close: (reason: EngineCloseReason, description?: string | Error) => void;
+}
+
+export class EngineSocket extends Emitter<EngineSocketEvents> {
+  readonly protocol = 4;
+  readyState: ReadyState = "opening";
+  upgrading = false;
+  upgraded = false;
+  transport: Transport;
+  #writeBuffer: Packet[] = [];
+  #config: SessionConfig;
+  #pingIntervalTimer: unknown;
+  #pingTimeoutTimer: unknown;
+  #upgradeTimer: unknown;
+  #upgradingTransport: WebSocketTransport | undefined;
+  #onceDrain: Array<() => void> = [];
+
+  constructor(
+    readonly id: string,
+    readonly request: Request,
+    readonly remoteAddress: string,
+    transport: Transport,
+    config: SessionConfig,
+  ) {
+    super();
+    this.#config = config;
+    this.transport = transport;
+    this.#bind(transport);
+  }
+
+  /** Sends the open packet and starts the heartbeat (the server sends pings in v4). */
+  open(): void {
+    this.readyState = "open";
+    const { pingInterval, pingTimeout, maxHttpBufferSize } = this.#config;
+    const upgrades = this.transport.name === "polling" ? this.#config.upgrades : [];
+    this.#sendPacket("open", JSON.stringify({ sid: this.id, upgrades, pingInterval, pingTimeout, maxPayload: maxHttpBufferSize }));
+    this.emitReserved("open");
+    this.#schedulePing();
+  }
+
+  /** engine.io's `send`/`write`: a message packet; `callback` runs once the buffer holding it was flushed. */
+  send(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
+    this.#sendPacket("message", data, options?.compress, callback);
+    return this;
+  }
+
+  write(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
+    return this.send(data, options, callback);
+  }
+
+  /** Writes several message packets with one flush: a socket.io packet with attachments, a broadcast. */
+  sendMany(items: readonly RawData[], compress?: boolean): void {
+    if (this.readyState !== "opening" && this.readyState !== "open") return;
+    for (const data of items) this.#writeBuffer.push({ type: "message", data, compress });
+    this.#flush();
+  }
+
+  get writeBufferLength(): number {
+    return this.#writeBuffer.length;
+  }
+
+  #sendPacket(type: PacketType, data?: RawData, compress?: boolean, callback?: () => void): void {
+    if (this.readyState !== "opening" && this.readyState !== "open") return;
+    const packet: Packet = data === undefined ? { type } : { type, data };
+    if (compress !== undefined) packet.compress = compress;
+    if (this.hasListeners("packetCreate")) this.emitReserved("packetCreate", packet);
+    this.#writeBuffer.push(packet);
+    if (callback) this.#onceDrain.push(callback);
+    this.#flush();
+  }
+
+  #flush(): void {
+    if (this.readyState === "closed" || !this.transport.writable) return;
+    if (this.#writeBuffer.length === 0) {
+      // While upgrading, a parked GET is released with a noop so the client can pause polling
+      // (spec "Upgrade": the server answers a pending poll with `6`).
+      if (this.upgrading && this.transport.name === "polling") this.transport.send([{ type: "noop" }]);
+      return;
+    }
+    const buffer = this.#writeBuffer;
+    this.#writeBuffer = [];
+    if (this.hasListeners("flush")) this.emitReserved("flush", buffer);
+    this.transport.send(buffer);
+    const callbacks = this.#onceDrain;
+    if (callbacks.length) {
+      this.#onceDrain = [];
+      for (const cb of callbacks) cb();
+    }
+    this.emitReserved("drain");
+  }
+
+  #bind(transport: Transport): void {
+    transport.events = {
+      onPacket: (raw) => this.#onRaw(raw),
+      onClose: (reason, description) => this.onClose(reason, description),
+      onReady: () => this.#flush(),
+    };
+  }
+
+  #onRaw(raw: RawData): void {
+    if (this.readyState === "closed") return;
+    if ((typeof raw === "string" ? raw.length : raw.byteLength) > this.#config.maxHttpBufferSize) {
+      return this.onClose("transport error", "payload too large");
+    }
+    let packet: Packet;
+    try {
+      packet = decodePacket(raw);
+    } catch (err) {
+      return this.onClose("parse error", err instanceof EngineParseError ? err.message : String(err));
+    }
+    this.onPacket(packet);
+  }
+
+  /** One decoded packet from the active transport. */
+  onPacket(packet: Packet): void {
+    if (this.readyState !== "open") return;
+    if (this.hasListeners("packet")) this.emitReserved("packet", packet);
+    switch (packet.type) {
+      case "pong":
+        this.#config.scheduler.clearTimeout(this.#pingTimeoutTimer);
+        this.#schedulePing();
+        this.emitReserved("heartbeat");
+        return;
+      case "message":
+        this.emitReserved("data", packet.data ?? "");
+        this.emitReserved("message", packet.data ?? "");
+        return;
+      case "close":
+        return this.onClose("transport close", "client sent a close packet");
+      case "ping":
+        // v4 reversed the heartbeat: only the server pings (spec "From v3 to v4")
+        return this.onClose("parse error", "invalid heartbeat direction");
+      default:
+        // open, upgrade and noop are never valid from the client on the active transport
+        return this.onClose("parse error", `unexpected packet ${packet.type}`);
+    }
+  }
+
+  #schedulePing(): void {
+    const s = this.#config.scheduler;
+    s.clearTimeout(this.#pingIntervalTimer);
+    this.#pingIntervalTimer = s.setTimeout(() => {
+      this.#sendPacket("ping");
+      s.clearTimeout(this.#pingTimeoutTimer);
+      this.#pingTimeoutTimer = s.setTimeout(() => {
+        if (this.readyState !== "closed") this.onClose("ping timeout");
+      }, this.#config.pingTimeout);
+    }, this.#config.pingInterval);
+  }
+
+  /** A WebSocket arrived for this polling session: run the probe dance on it. */
+  maybeUpgrade(ws: WebSocketTransport): void {
+    if (this.upgrading || this.upgraded || this.readyState !== "open") {
+      ws.closeSocket(1000, "");
+      return;
+    }
+    this.upgrading = true;
+    this.#upgradingTransport = ws;
+    const s = this.#config.scheduler;
+    const fail = () => {
+      s.clearTimeout(this.#upgradeTimer);
+      this.upgrading = false;
+      this.#upgradingTransport = undefined;
+      ws.events = { onPacket() {}, onClose() {}, onReady() {} };
+      ws.closeSocket(1000, "");
+    };
+    this.#upgradeTimer = s.setTimeout(fail, this.#config.upgradeTimeout);
+    ws.events = {
+      onReady() {},
+      onClose: () => fail(),
+      onPacket: (raw) => {
+        let packet: Packet;
+        try {
+          packet = decodePacket(raw);
+        } catch {
+          return fail();
+        }
+        if (packet.type === "ping" && packet.data === "probe") {
+          ws.send([{ type: "pong", data: "probe" }]);
+          this.emitReserved("upgrading", ws);
+          this.#flush(); // releases a parked GET with a noop, see #flush
+        } else if (packet.type === "upgrade" && this.readyState === "open") {
+          s.clearTimeout(this.#upgradeTimer);
+          const old = this.transport;
+          this.upgrading = false;
+          this.#upgradingTransport = undefined;
+          this.upgraded = true;
+          old.events = { onPacket() {}, onClose() {}, onReady() {} };
+          old.discard();
+          this.transport = ws;
+          this.#bind(ws);
+          this.emitReserved("upgrade", ws);
+          this.#flush();
+        } else {
+          fail();
+        }
+      },
+    };
+  }
+
+  /** Server-initiated close: flush what is buffered first, then close the transport. */
+  close(discard = false): void {
+    if (this.readyState !== "open" && this.readyState !== "opening") return;
+    this.readyState = "closing";
+    const finish = () => this.transport.close(() => this.onClose("forced close"));
+    if (discard) this.#writeBuffer = [];
+    if (this.#writeBuffer.length && this.transport.writable) this.#flushClosing();
+    if (this.#writeBuffer.length) {
+      this.#onceDrain.push(finish);
+      return;
+    }
+    finish();
+  }
+
+  #flushClosing(): void {
+    const buffer = this.#writeBuffer;
+    this.#writeBuffer = [];
+    this.transport.send(buffer);
+  }
+
+  onClose(reason: EngineCloseReason, description?: string | Error): void {
+    if (this.readyState === "closed") return;
+    const wasClosing = this.readyState === "closing";
+    this.readyState = "closed";
+    const s = this.#config.scheduler;
+    s.clearTimeout(this.#pingIntervalTimer);
+    s.clearTimeout(this.#pingTimeoutTimer);
+    s.clearTimeout(this.#upgradeTimer);
+    this.#upgradingTransport?.closeSocket(1000, "");
+    this.#upgradingTransport = undefined;
+    const t = this.transport;
+    t.events = { onPacket() {}, onClose() {}, onReady() {} };
+    if (!wasClosing) {
+      if (t.name === "websocket") {
+        (t as WebSocketTransport).closeSocket(reason === "transport error" && description === "payload too large" ? 1009 : 1000, "");
+      } else {
+        // release a parked GET with a close packet so the client learns at once
+        t.close(() => {});
+      }
+    } else if (t.name === "polling") {
+      (t as PollingTransport).abort();
+    }
+    this.#writeBuffer = [];
+    this.#onceDrain = [];
+    this.emitReserved("close", reason, description);
+  }
+}

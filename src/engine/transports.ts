@@ -1,0 +1,162 @@
+/**
+ * The two Engine.IO transports. A transport only moves packets; the session (socket.ts) owns the state
+ * machine, the write buffer and the heartbeat. Each transport reports through the `TransportEvents` the
+ * session gives it.
+ */
+import type { WebSocketLike } from "../ports.ts";
+import { encodeForWebSocket, encodePayload, type Packet, type RawData } from "./packet.ts";
+
+export interface TransportEvents {
+  onPacket(packet: RawData): void;
+  /** the transport is gone; `reason` is one of engine.io's close reasons */
+  onClose(reason: "transport close" | "transport error", description?: string): void;
+  /** the transport can take the write buffer now (a polling GET arrived) */
+  onReady(): void;
+}
+
+export interface Transport {
+  readonly name: "polling" | "websocket";
+  readonly writable: boolean;
+  events: TransportEvents;
+  send(packets: Packet[]): void;
+  /** graceful close: polling delivers a `close` packet on its pending or next GET */
+  close(done: () => void): void;
+  /** stop using this transport without closing the session (after an upgrade) */
+  discard(): void;
+}
+
+const noopEvents: TransportEvents = { onPacket() {}, onClose() {}, onReady() {} };
+
+export class WebSocketTransport implements Transport {
+  readonly name = "websocket";
+  events: TransportEvents = noopEvents;
+  #ws: WebSocketLike;
+  #closed = false;
+
+  constructor(ws: WebSocketLike) {
+    this.#ws = ws;
+  }
+
+  get writable(): boolean {
+    return !this.#closed;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount ?? 0;
+  }
+
+  send(packets: Packet[]): void {
+    if (this.#closed) return;
+    for (const p of packets) this.#ws.send(encodeForWebSocket(p));
+  }
+
+  close(done: () => void): void {
+    this.closeSocket(1000, "");
+    done();
+  }
+
+  /** RFC 6455 §7.4.1 codes: 1000 normal, 1009 message too big, 1002 protocol error */
+  closeSocket(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#ws.close(code, reason);
+    } catch {
+      // already closing at the runtime level: nothing left to release
+    }
+  }
+
+  discard(): void {
+    this.closeSocket(1000, "");
+  }
+
+  /** called by the adapter-facing handler when the runtime reports the socket closed */
+  markClosed(): void {
+    this.#closed = true;
+  }
+}
+
+interface PendingPoll {
+  resolve(res: Response): void;
+  headers: Headers;
+}
+
+export class PollingTransport implements Transport {
+  readonly name = "polling";
+  events: TransportEvents = noopEvents;
+  #poll: PendingPoll | undefined;
+  #posting = false;
+  #closing: (() => void) | undefined;
+  #discarded = false;
+
+  get writable(): boolean {
+    return this.#poll !== undefined;
+  }
+
+  get hasPendingPoll(): boolean {
+    return this.#poll !== undefined;
+  }
+
+  /** A GET: answered at once when data waits, else parked until data, a noop or close releases it. */
+  handleGet(req: Request, headers: Headers): Promise<Response> {
+    headers.set("Content-Type", "text/plain; charset=UTF-8");
+    return new Promise<Response>((resolve) => {
+      this.#poll = { resolve, headers };
+      // the client gave up on this GET (tab closed, network gone): the session cannot be reached any more
+      req.signal?.addEventListener("abort", () => {
+        if (this.#poll?.resolve === resolve) {
+          this.#poll = undefined;
+          resolve(new Response(null, { status: 499 }));
+          this.events.onClose("transport error", "poll connection closed prematurely");
+        }
+      }, { once: true });
+      if (this.#closing) {
+        this.send([]);
+        return;
+      }
+      this.events.onReady();
+    });
+  }
+
+  /** A POST is refused while another one is being read (spec: "overlap"); the caller closes the session. */
+  get posting(): boolean {
+    return this.#posting;
+  }
+
+  set posting(value: boolean) {
+    this.#posting = value;
+  }
+
+  send(packets: Packet[]): void {
+    const poll = this.#poll;
+    if (!poll) return;
+    this.#poll = undefined;
+    let list = packets;
+    const closing = this.#closing;
+    if (closing) list = [...packets, { type: "close" }];
+    poll.resolve(new Response(encodePayload(list), { status: 200, headers: poll.headers }));
+    if (closing) {
+      this.#closing = undefined;
+      closing();
+    }
+  }
+
+  close(done: () => void): void {
+    if (this.#discarded) return done();
+    this.#closing = done;
+    if (this.#poll) this.send([]);
+  }
+
+  /** After an upgrade the pending GET (if any) is released with a noop, then polling is dropped. */
+  discard(): void {
+    this.#discarded = true;
+    if (this.#poll) this.send([{ type: "noop" }]);
+  }
+
+  /** Release a parked GET at shutdown without sending anything more. */
+  abort(): void {
+    const poll = this.#poll;
+    this.#poll = undefined;
+    poll?.resolve(new Response(encodePayload([{ type: "noop" }]), { status: 200, headers: poll.headers }));
+  }
+}

@@ -1,0 +1,29 @@
+/** Portio's public core entry: the socket.io-compatible `Server` and what adapters and apps need. */
+export { Server } from "./socket/server.ts";
+export type { AdapterFactory, ConnectionStateRecoveryOptions, ServerOptions, ServerReservedEvents } from "./socket/server.ts";
+export { Namespace, ParentNamespace } from "./socket/namespace.ts";
+export type { ExtendedError, Middleware, NamespaceMatcher } from "./socket/namespace.ts";
+export { Socket } from "./socket/socket.ts";
+export type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket/socket.ts";
+export { BroadcastOperator } from "./socket/broadcast.ts";
+export type { RemoteSocket } from "./socket/broadcast.ts";
+export type { Handshake } from "./socket/handshake.ts";
+export { Client } from "./socket/client.ts";
+export type * from "./socket/typed-events.ts";
+export { Decoder, encode, hasBinary, PacketType, ParseError } from "./socket/parser.ts";
+export type { Packet, DecoderOptions } from "./socket/parser.ts";
+
+export { EngineServer } from "./engine/server.ts";
+export type { ConnectionError, EngineServerEvents } from "./engine/server.ts";
+export { EngineSocket } from "./engine/socket.ts";
+export type { EngineCloseReason, EngineSocketEvents } from "./engine/socket.ts";
+export type { AllowRequest, CookieOptions, EngineOptions } from "./engine/options.ts";
+export type { CorsOptions } from "./engine/cors.ts";
+export { ERROR_CODES, ERROR_MESSAGES, EngineRequestError } from "./engine/errors.ts";
+
+export { InMemoryAdapter } from "./rooms/memory.ts";
+export { SessionAwareAdapter } from "./rooms/session-aware.ts";
+export type { BroadcastFlags, BroadcastOptions, Room, Session, SessionToPersist, SocketId, StoreNamespace, StoreSocket } from "./rooms/types.ts";
+
+export { defaultScheduler } from "./ports.ts";
+export type { RequestContext, Scheduler, Servable, Upgrade, WebSocketHandler, WebSocketLike } from "./ports.ts";

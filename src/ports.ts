@@ -1,0 +1,56 @@
+/**
+ * What an adapter supplies to the core. Runtime objects are described by small structural types so the
+ * core never imports a runtime's type package (see DESIGN.md, "Ports").
+ */
+
+/** The part of a runtime's WebSocket the core uses. */
+export interface WebSocketLike {
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  /** bytes queued but not yet written, when the runtime tells (used for backpressure) */
+  readonly bufferedAmount?: number;
+}
+
+/** The core's side of one WebSocket connection; the adapter calls these. */
+export interface WebSocketHandler {
+  onOpen(ws: WebSocketLike): void;
+  onMessage(data: string | Uint8Array): void;
+  onClose(code: number, reason: string): void;
+}
+
+/**
+ * Accepts the WebSocket upgrade of the current request and binds it to `handler`. Returns the 101 response
+ * where the runtime produces one (Deno, Cloudflare), or undefined where the adapter answers the upgrade
+ * itself (Node's `ws`, Bun's `server.upgrade`). `headers` go on the 101 response where the runtime allows it.
+ */
+export type Upgrade = (handler: WebSocketHandler, headers: Headers) => Response | undefined;
+
+/** Facts about a request that only the adapter knows. */
+export interface RequestContext {
+  /** peer IP address */
+  remoteAddress?: string;
+  /** present when the request is a WebSocket upgrade the adapter can accept */
+  upgrade?: Upgrade;
+}
+
+/** Timers. A Durable Object swaps this for one driven by a single storage alarm. */
+export interface Scheduler {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const defaultScheduler: Scheduler = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/** What a runtime adapter serves: a Portio `Server` (or anything answering the same way). */
+export interface Servable {
+  /** answers a request for this server's path, or undefined when the path is not this server's */
+  handle(req: Request, ctx?: RequestContext): Promise<Response | undefined>;
+  /** whether `url` is for this server (adapters route WebSocket upgrades with it) */
+  matches(url: URL): boolean;
+  /** the largest WebSocket message to accept, in bytes */
+  readonly maxPayload: number;
+  close(): Promise<void> | void;
+}

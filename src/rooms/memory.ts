@@ -1,0 +1,179 @@
+/**
+ * The in-memory room store, the default: membership maps and local fan-out. A broadcast is encoded once
+ * and the same frames are written to every member.
+ */
+import { Emitter } from "../util/emitter.ts";
+import { encode, type Packet } from "../socket/parser.ts";
+import type { BroadcastOptions, Room, Session, SessionToPersist, SocketId, StoreNamespace, StoreSocket } from "./types.ts";
+
+export interface AdapterEvents {
+  "create-room": (room: Room) => void;
+  "delete-room": (room: Room) => void;
+  "join-room": (room: Room, id: SocketId) => void;
+  "leave-room": (room: Room, id: SocketId) => void;
+}
+
+const EMPTY = new Set<Room>();
+
+export class InMemoryAdapter extends Emitter<AdapterEvents> {
+  readonly rooms = new Map<Room, Set<SocketId>>();
+  readonly sids = new Map<SocketId, Set<Room>>();
+
+  constructor(readonly nsp: StoreNamespace) {
+    super();
+  }
+
+  init(): Promise<void> | void {}
+  close(): Promise<void> | void {}
+
+  /** Number of nodes serving this namespace (1 without a cluster). */
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  addAll(id: SocketId, rooms: Iterable<Room>): Promise<void> | void {
+    let mine = this.sids.get(id);
+    if (!mine) this.sids.set(id, (mine = new Set()));
+    for (const room of rooms) {
+      mine.add(room);
+      let members = this.rooms.get(room);
+      if (!members) {
+        this.rooms.set(room, (members = new Set()));
+        if (this.hasListeners("create-room")) this.emitReserved("create-room", room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        if (this.hasListeners("join-room")) this.emitReserved("join-room", room, id);
+      }
+    }
+  }
+
+  del(id: SocketId, room: Room): Promise<void> | void {
+    this.sids.get(id)?.delete(room);
+    this.#leaveRoom(room, id);
+  }
+
+  #leaveRoom(room: Room, id: SocketId): void {
+    const members = this.rooms.get(room);
+    if (!members || !members.delete(id)) return;
+    if (this.hasListeners("leave-room")) this.emitReserved("leave-room", room, id);
+    if (members.size === 0 && this.rooms.delete(room) && this.hasListeners("delete-room")) {
+      this.emitReserved("delete-room", room);
+    }
+  }
+
+  delAll(id: SocketId): void {
+    const mine = this.sids.get(id);
+    if (!mine) return;
+    for (const room of mine) this.#leaveRoom(room, id);
+    this.sids.delete(id);
+  }
+
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  /** Calls `fn` once for every local socket matching the options (rooms ∪, minus `except` rooms). */
+  apply(opts: BroadcastOptions, fn: (socket: StoreSocket) => void): void {
+    const sockets = this.nsp.sockets;
+    const except = this.#exceptSids(opts.except);
+    const rooms = opts.rooms;
+    if (rooms.size === 0) {
+      for (const [id, socket] of sockets) if (!except.has(id)) fn(socket);
+      return;
+    }
+    if (rooms.size === 1) {
+      // the common case needs no de-duplication set
+      for (const room of rooms) {
+        for (const id of this.rooms.get(room) ?? EMPTY) {
+          if (except.has(id)) continue;
+          const socket = sockets.get(id);
+          if (socket) fn(socket);
+        }
+      }
+      return;
+    }
+    const seen = new Set<SocketId>();
+    for (const room of rooms) {
+      for (const id of this.rooms.get(room) ?? EMPTY) {
+        if (seen.has(id) || except.has(id)) continue;
+        seen.add(id);
+        const socket = sockets.get(id);
+        if (socket) fn(socket);
+      }
+    }
+  }
+
+  #exceptSids(except: Set<Room> | undefined): Set<SocketId> {
+    if (!except || except.size === 0) return EMPTY;
+    const out = new Set<SocketId>();
+    for (const room of except) for (const id of this.rooms.get(room) ?? EMPTY) out.add(id);
+    return out;
+  }
+
+  broadcast(packet: Packet, opts: BroadcastOptions): void {
+    const flags = opts.flags ?? {};
+    const encoded = encode(packet);
+    const args = packet.data as unknown[];
+    this.apply(opts, (socket) => {
+      socket._notifyOutgoing(args);
+      socket._writeEncoded(encoded, flags);
+    });
+  }
+
+  /** Broadcast expecting one ack per client: `clientCount` gets how many were sent, `ack` each response. */
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (count: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    const flags = opts.flags ?? {};
+    packet.id = this.nsp._nextAckId();
+    const encoded = encode(packet);
+    let count = 0;
+    this.apply(opts, (socket) => {
+      socket._registerAck(packet.id!, ack);
+      socket._writeEncoded(encoded, flags);
+      count++;
+    });
+    clientCountCallback(count);
+  }
+
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    this.apply({ rooms }, (s) => ids.add(s.id));
+    return Promise.resolve(ids);
+  }
+
+  fetchSockets(opts: BroadcastOptions): Promise<StoreSocket[]> {
+    const out: StoreSocket[] = [];
+    this.apply(opts, (s) => out.push(s));
+    return Promise.resolve(out);
+  }
+
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.apply(opts, (s) => s.join(rooms));
+  }
+
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    this.apply(opts, (s) => rooms.forEach((r) => s.leave(r)));
+  }
+
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    const list: StoreSocket[] = [];
+    this.apply(opts, (s) => list.push(s));
+    for (const s of list) s.disconnect(close);
+  }
+
+  /** Sends to the other nodes of the cluster; alone, there are none. Returns how many were reached. */
+  serverSideEmit(_packet: unknown[]): number {
+    return 0;
+  }
+
+  persistSession(_session: SessionToPersist): Promise<void> | void {}
+
+  restoreSession(_pid: string, _offset: string): Promise<Session | null> {
+    return Promise.resolve(null);
+  }
+}

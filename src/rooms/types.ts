@@ -1,0 +1,63 @@
+/** The room store contract (socket.io calls it "adapter"): what a namespace needs from membership + fan-out. */
+import type { Packet } from "../socket/parser.ts";
+import type { Scheduler } from "../ports.ts";
+
+export type Room = string;
+export type SocketId = string;
+export type PrivateSessionId = string;
+
+export interface BroadcastFlags {
+  volatile?: boolean;
+  compress?: boolean;
+  /** only this node, even in a cluster */
+  local?: boolean;
+  /** ms to wait for acks */
+  timeout?: number;
+  /** `socket.to(x).timeout(t).emitWithAck` on one socket resolves with one response, not a list */
+  expectSingleResponse?: boolean;
+}
+
+export interface BroadcastOptions {
+  rooms: Set<Room>;
+  except?: Set<Room>;
+  flags?: BroadcastFlags;
+}
+
+/** What a socket leaves behind to be restored (connection state recovery). */
+export interface SessionToPersist {
+  sid: SocketId;
+  pid: PrivateSessionId;
+  rooms: Room[];
+  data: unknown;
+}
+
+export interface Session extends SessionToPersist {
+  missedPackets: unknown[][];
+}
+
+/** What the room store needs from one socket, kept structural so rooms/ does not depend on socket/. */
+export interface StoreSocket {
+  readonly id: SocketId;
+  readonly handshake: unknown;
+  readonly data: unknown;
+  readonly rooms: Set<Room>;
+  /** writes an already-encoded packet (one string + attachments) to this socket's connection */
+  _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void;
+  /** runs `onAnyOutgoing` listeners */
+  _notifyOutgoing(args: unknown[]): void;
+  _registerAck(id: number, ack: (...args: unknown[]) => void): void;
+  join(rooms: Room | Room[]): unknown;
+  leave(room: Room): unknown;
+  disconnect(close?: boolean): unknown;
+}
+
+export interface StoreNamespace {
+  readonly name: string;
+  readonly sockets: Map<SocketId, StoreSocket>;
+  /** timers for ack timeouts (a Durable Object drives them from one alarm) */
+  readonly scheduler: Scheduler;
+  /** next id for a packet that expects acks */
+  _nextAckId(): number;
+}
+
+export type { Packet };

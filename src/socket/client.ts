@@ -1,0 +1,139 @@
+/**
+ * One Engine.IO connection seen from Socket.IO: decodes packets, routes them to the namespace sockets
+ * multiplexed on it, answers CONNECT, and closes the connection on any protocol violation.
+ */
+import type { EngineSocket, EngineCloseReason } from "../engine/socket.ts";
+import type { RawData } from "../engine/packet.ts";
+import type { BroadcastFlags } from "../rooms/types.ts";
+import { Decoder, encode, type Packet, PacketType, ParseError } from "./parser.ts";
+import type { Server } from "./server.ts";
+import type { DisconnectReason, Socket } from "./socket.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnySocket = Socket<any, any, any, any>;
+
+export class Client {
+  readonly conn: EngineSocket;
+  readonly id: string;
+  // deno-lint-ignore no-explicit-any
+  readonly server: Server<any, any, any, any>;
+  #decoder: Decoder;
+  readonly sockets = new Map<string, AnySocket>();
+  readonly nsps = new Map<string, AnySocket>();
+  /** namespaces this client was in: a late packet for one of them is ignored, not a violation */
+  #left = new Set<string>();
+  #connecting = new Set<string>();
+  #connectTimer: unknown;
+
+  // deno-lint-ignore no-explicit-any
+  constructor(server: Server<any, any, any, any>, conn: EngineSocket) {
+    this.server = server;
+    this.conn = conn;
+    this.id = conn.id;
+    this.#decoder = new Decoder({ maxAttachments: server._opts.maxAttachments });
+    conn.on("data", (data) => this.#ondata(data));
+    conn.on("close", (reason, description) => this.#onclose(reason, description));
+    const scheduler = server.engine.opts.scheduler;
+    // a connection that joins no namespace in time is closed (socket.io's `connectTimeout`)
+    this.#connectTimer = scheduler.setTimeout(() => {
+      if (this.nsps.size === 0) this.close();
+    }, server._opts.connectTimeout);
+  }
+
+  get request(): Request {
+    return this.conn.request;
+  }
+
+  #ondata(data: RawData): void {
+    let packet: Packet | undefined;
+    try {
+      packet = this.#decoder.add(data);
+    } catch (err) {
+      return this.#violation(err instanceof ParseError ? err.message : String(err));
+    }
+    if (packet) this.#onpacket(packet);
+  }
+
+  #violation(description: string): void {
+    this.conn.onClose("parse error", description);
+  }
+
+  #onpacket(packet: Packet): void {
+    if (packet.type === PacketType.CONNECT) {
+      const auth = (packet.data ?? {}) as Record<string, unknown>;
+      return void this.#connect(packet.nsp, auth);
+    }
+    if (packet.type === PacketType.CONNECT_ERROR) return this.#violation("CONNECT_ERROR sent by a client");
+    const socket = this.nsps.get(packet.nsp);
+    if (socket) return socket._onpacket(packet);
+    if (this.#left.has(packet.nsp) || this.#connecting.has(packet.nsp)) return;
+    this.#violation(`packet for namespace ${JSON.stringify(packet.nsp)} the client has not joined`);
+  }
+
+  async #connect(name: string, auth: Record<string, unknown>): Promise<void> {
+    if (this.nsps.has(name) || this.#connecting.has(name)) return; // duplicate CONNECT: already there
+    this.#connecting.add(name);
+    try {
+      const nsp = await this.server._namespaceFor(name, auth);
+      if (this.conn.readyState !== "open") return;
+      if (!nsp) {
+        this._write(encode({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } }), {});
+        return;
+      }
+      await nsp._add(this, auth);
+    } catch (err) {
+      console.error("portio: error while connecting to namespace", name, err);
+    } finally {
+      this.#connecting.delete(name);
+    }
+  }
+
+  _addSocket(socket: AnySocket): void {
+    this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
+    this.sockets.set(socket.id, socket);
+    this.nsps.set(socket.nsp.name, socket);
+    this.#left.delete(socket.nsp.name);
+  }
+
+  _remove(socket: AnySocket): void {
+    if (this.sockets.get(socket.id) !== socket) return;
+    this.sockets.delete(socket.id);
+    this.nsps.delete(socket.nsp.name);
+    this.#left.add(socket.nsp.name);
+  }
+
+  _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
+    this._write(encoded, flags);
+  }
+
+  _write(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
+    const conn = this.conn;
+    if (conn.readyState !== "open") return;
+    // volatile: dropped when the transport cannot take it right now (socket.io semantics)
+    if (flags.volatile && !conn.transport.writable) return;
+    if (encoded.length === 1) conn.send(encoded[0]!, flags.compress === undefined ? undefined : { compress: flags.compress });
+    else conn.sendMany(encoded, flags.compress);
+  }
+
+  /** `socket.disconnect(true)`: leave every namespace, then close the connection. */
+  _disconnect(): void {
+    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    this.sockets.clear();
+    this.close();
+  }
+
+  close(): void {
+    if (this.conn.readyState === "open") {
+      this.conn.close();
+      this.#onclose("forced server close");
+    }
+  }
+
+  #onclose(reason: EngineCloseReason | DisconnectReason, description?: unknown): void {
+    this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
+    for (const socket of [...this.sockets.values()]) socket._onclose(reason as DisconnectReason, description);
+    this.sockets.clear();
+    this.nsps.clear();
+    this.#decoder.destroy();
+  }
+}

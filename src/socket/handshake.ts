@@ -1,0 +1,41 @@
+/** `socket.handshake`, with socket.io's field names and shapes, built from a Web `Request`. */
+export interface Handshake {
+  /** request headers, lower-case names (as Node's `IncomingMessage.headers`) */
+  headers: Record<string, string>;
+  /** date of creation, as a string */
+  time: string;
+  /** peer IP address */
+  address: string;
+  /** whether the connection is cross-domain (an `Origin` header was sent) */
+  xdomain: boolean;
+  /** whether the connection is secure (https / wss, or `X-Forwarded-Proto: https`) */
+  secure: boolean;
+  /** date of creation, as a Unix timestamp in ms */
+  issued: number;
+  /** the request URL path and query */
+  url: string;
+  /** query parameters of the first request */
+  query: Record<string, string>;
+  /** the auth payload of the CONNECT packet */
+  auth: Record<string, unknown>;
+}
+
+export function buildHandshake(req: Request, address: string, auth: Record<string, unknown>): Handshake {
+  const url = new URL(req.url);
+  const headers: Record<string, string> = {};
+  // Object.fromEntries/defineProperty semantics: a header or query key named "__proto__" stays a plain key
+  req.headers.forEach((v, k) => Object.defineProperty(headers, k, { value: v, enumerable: true, writable: true, configurable: true }));
+  const query = Object.fromEntries(url.searchParams);
+  const now = new Date();
+  return {
+    headers,
+    time: now.toString(),
+    address,
+    xdomain: req.headers.has("origin"),
+    secure: url.protocol === "https:" || url.protocol === "wss:" || req.headers.get("x-forwarded-proto") === "https",
+    issued: now.getTime(),
+    url: url.pathname + url.search,
+    query,
+    auth,
+  };
+}

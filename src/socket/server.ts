@@ -1,0 +1,246 @@
+/**
+ * socket.io's `Server`: options, namespaces (static and dynamic), the main namespace's shortcuts, and the
+ * Engine.IO server underneath. Runtime adapters call `handle(request, ctx)`.
+ */
+import { Emitter } from "../util/emitter.ts";
+import type { RequestContext } from "../ports.ts";
+import { EngineServer } from "../engine/server.ts";
+import type { EngineOptions } from "../engine/options.ts";
+import { InMemoryAdapter } from "../rooms/memory.ts";
+import { SessionAwareAdapter } from "../rooms/session-aware.ts";
+import type { Room, SocketId, StoreNamespace } from "../rooms/types.ts";
+import type { BroadcastOperator, RemoteSocket } from "./broadcast.ts";
+import { Client } from "./client.ts";
+import { type Middleware, Namespace, type NamespaceMatcher, ParentNamespace } from "./namespace.ts";
+import type { Socket } from "./socket.ts";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
+
+export interface ConnectionStateRecoveryOptions {
+  /** how long a disconnected session can be restored, in ms (default 2 minutes) */
+  maxDisconnectionDuration?: number;
+  /** skip middlewares for a restored session (default true) */
+  skipMiddlewares?: boolean;
+}
+
+/** The room store factory: `new Server({ adapter: (nsp) => new MyStore(nsp) })`. */
+export type AdapterFactory = (nsp: StoreNamespace) => InMemoryAdapter;
+
+export interface ServerOptions extends EngineOptions {
+  /** ms a connection has to join a namespace before it is closed (default 45000) */
+  connectTimeout?: number;
+  /** at most this many binary attachments per packet (default 10) */
+  maxAttachments?: number;
+  /** connection state recovery, off by default as in socket.io */
+  connectionStateRecovery?: ConnectionStateRecoveryOptions;
+  /** the room store; in-memory by default */
+  adapter?: AdapterFactory;
+  /** remove dynamic child namespaces once empty (default false) */
+  cleanupEmptyChildNamespaces?: boolean;
+}
+
+interface ResolvedServerOptions {
+  connectTimeout: number;
+  maxAttachments: number;
+}
+
+export interface ServerReservedEvents<S> {
+  connection: (socket: S) => void;
+  connect: (socket: S) => void;
+  new_namespace: (nsp: Namespace) => void;
+}
+
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // deno-lint-ignore no-explicit-any
+  SocketData = any,
+> extends Emitter<ServerReservedEvents<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> & ServerSideEvents> {
+  readonly engine: EngineServer;
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly _nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly _opts: ResolvedServerOptions;
+  readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
+  #parents = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  #adapterFactory: AdapterFactory | undefined;
+
+  constructor(opts: ServerOptions = {}) {
+    super();
+    this.engine = new EngineServer(opts);
+    this._opts = { connectTimeout: opts.connectTimeout ?? 45000, maxAttachments: opts.maxAttachments ?? 10 };
+    this._recovery = opts.connectionStateRecovery
+      ? {
+        maxDisconnectionDuration: opts.connectionStateRecovery.maxDisconnectionDuration ?? 2 * 60 * 1000,
+        skipMiddlewares: opts.connectionStateRecovery.skipMiddlewares ?? true,
+      }
+      : undefined;
+    this.#adapterFactory = opts.adapter;
+    this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+    // io.on("connection") is the main namespace's connection event, as in socket.io
+    this.sockets._on("connection", (s: unknown) => this._emit("connection", s));
+    this.sockets._on("connect", (s: unknown) => this._emit("connect", s));
+    this.engine.on("connection", (conn) => new Client(this, conn));
+  }
+
+  _createAdapter(nsp: StoreNamespace): InMemoryAdapter {
+    if (this.#adapterFactory) return this.#adapterFactory(nsp);
+    if (this._recovery) return new SessionAwareAdapter(nsp, this._recovery.maxDisconnectionDuration);
+    return new InMemoryAdapter(nsp);
+  }
+
+  // ---- adapter-facing -----------------------------------------------------------------------------------
+
+  /** Answers a request for this server's path, or undefined when the path is not ours. */
+  handle(req: Request, ctx?: RequestContext): Promise<Response | undefined> {
+    return this.engine.handle(req, ctx);
+  }
+
+  /** Whether `url` is for this server (its `path`), for adapters that route upgrades themselves. */
+  matches(url: URL): boolean {
+    return this.engine.matches(url);
+  }
+
+  /** Largest message a runtime should accept on a WebSocket for this server. */
+  get maxPayload(): number {
+    return this.engine.opts.maxHttpBufferSize;
+  }
+
+  // ---- namespaces ---------------------------------------------------------------------------------------
+
+  /** Returns (creating it if needed) a namespace; a RegExp or function makes a dynamic parent namespace. */
+  of(
+    name: string | RegExp | NamespaceMatcher,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    if (typeof name === "function" || name instanceof RegExp) {
+      const matcher: NamespaceMatcher = typeof name === "function"
+        ? name
+        : (n, _auth, next) => next(null, (name as RegExp).test(n));
+      const parent = new ParentNamespace(this, matcher);
+      this.#parents.set(matcher, parent);
+      if (fn) parent._on("connect", fn);
+      return parent;
+    }
+    if (name[0] !== "/") name = "/" + name;
+    let nsp = this._nsps.get(name);
+    if (!nsp) {
+      nsp = new Namespace(this, name);
+      this._nsps.set(name, nsp);
+      if (name !== "/") this._emit("new_namespace", nsp);
+    }
+    if (fn) nsp._on("connect", fn);
+    return nsp;
+  }
+
+  /** The namespace a CONNECT for `name` goes to: a static one, or a new child of a matching parent. */
+  async _namespaceFor(name: string, auth: Record<string, unknown>): Promise<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined> {
+    const existing = this._nsps.get(name);
+    if (existing) return existing;
+    for (const [matcher, parent] of this.#parents) {
+      const allowed = await new Promise<boolean>((resolve) => {
+        try {
+          matcher(name, auth, (err, allow) => resolve(!err && !!allow));
+        } catch {
+          resolve(false);
+        }
+      });
+      if (!allowed) continue;
+      const again = this._nsps.get(name); // another client may have created it meanwhile
+      if (again) return again;
+      const child = parent.createChild(name);
+      this._nsps.set(name, child);
+      this._emit("new_namespace", child);
+      return child;
+    }
+    return undefined;
+  }
+
+  // ---- main namespace shortcuts -------------------------------------------------------------------------
+
+  use(fn: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.sockets.emit(ev, ...args);
+  }
+
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown> {
+    return this.sockets.emitWithAck(ev, ...args);
+  }
+
+  send(...args: unknown[]): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: unknown[]): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.local;
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.compress(compress);
+  }
+
+  timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.timeout(ms);
+  }
+
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
+  }
+
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.sockets.fetchSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+
+  /** Disconnects every client ("server shutting down") and stops the room stores. */
+  async close(): Promise<void> {
+    for (const nsp of this._nsps.values()) {
+      for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
+    }
+    this.engine.close();
+    for (const nsp of this._nsps.values()) await nsp.adapter.close();
+  }
+}

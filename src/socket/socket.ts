@@ -1,0 +1,408 @@
+/**
+ * One client's membership of one namespace: socket.io's `Socket`, with its API (events with acks both
+ * ways, timeouts, catch-all listeners, middleware, rooms, broadcast flags) and disconnect reasons.
+ */
+import { Emitter } from "../util/emitter.ts";
+import { randomId } from "../util/id.ts";
+import { encode, type Packet, PacketType } from "./parser.ts";
+import { RESERVED_EVENTS, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./typed-events.ts";
+import type { BroadcastFlags, Room, Session, SocketId } from "../rooms/types.ts";
+import type { InMemoryAdapter } from "../rooms/memory.ts";
+import type { Handshake } from "./handshake.ts";
+import type { Namespace } from "./namespace.ts";
+import type { Client } from "./client.ts";
+import type { Server } from "./server.ts";
+import { BroadcastOperator } from "./broadcast.ts";
+
+export type DisconnectReason =
+  | "transport error"
+  | "transport close"
+  | "forced close"
+  | "ping timeout"
+  | "parse error"
+  | "server shutting down"
+  | "forced server close"
+  | "client namespace disconnect"
+  | "server namespace disconnect";
+
+/** socket.io keeps a session for recovery only when the client did not leave on purpose */
+const RECOVERABLE = new Set<DisconnectReason>([
+  "transport error",
+  "transport close",
+  "forced close",
+  "ping timeout",
+  "server shutting down",
+  "forced server close",
+]);
+
+export interface SocketReservedEvents {
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  error: (err: Error) => void;
+}
+
+// deno-lint-ignore no-explicit-any
+type AnyListener = (event: string, ...args: any[]) => void;
+// deno-lint-ignore no-explicit-any
+export type SocketMiddleware = (event: [string, ...any[]], next: (err?: Error) => void) => void;
+
+type Ack = ((...args: unknown[]) => void) & { withError?: boolean; timer?: unknown };
+
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // deno-lint-ignore no-explicit-any
+  SocketData = any,
+> extends Emitter<ListenEvents & SocketReservedEvents> {
+  readonly id: SocketId;
+  /** private session id, sent to the client for connection state recovery */
+  readonly pid: string | undefined;
+  readonly handshake: Handshake;
+  data: SocketData = {} as SocketData;
+  connected = false;
+  /** whether this socket restored a previous session (connection state recovery) */
+  recovered = false;
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly client: Client;
+  #acks = new Map<number, Ack>();
+  #flags: BroadcastFlags = {};
+  #fns: SocketMiddleware[] = [];
+  #any: AnyListener[] | undefined;
+  #anyOutgoing: AnyListener[] | undefined;
+  #session: Session | undefined;
+
+  constructor(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client, handshake: Handshake, previous?: Session) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.handshake = handshake;
+    const recovery = nsp.server._recovery;
+    if (previous) {
+      this.id = previous.sid;
+      this.pid = previous.pid;
+      this.data = previous.data as SocketData;
+      this.recovered = true;
+      this.#session = previous;
+    } else {
+      this.id = randomId();
+      this.pid = recovery ? randomId() : undefined;
+    }
+  }
+
+  get server(): Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    return this.nsp.server;
+  }
+
+  get adapter(): InMemoryAdapter {
+    return this.nsp.adapter;
+  }
+
+  /** the engine connection (engine.io's Socket) */
+  get conn() {
+    return this.client.conn;
+  }
+
+  /** the first HTTP request of the connection */
+  get request(): Request {
+    return this.client.conn.request;
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  get rooms(): Set<Room> {
+    return this.adapter.socketRooms(this.id) ?? new Set();
+  }
+
+  /** Called by the namespace once middlewares accepted the socket. */
+  async _onconnect(): Promise<void> {
+    this.connected = true;
+    const session = this.#session;
+    this.#session = undefined;
+    await this.join(session ? [this.id, ...session.rooms] : this.id);
+    const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
+    this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    if (session) for (const args of session.missedPackets) this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
+  }
+
+  // ---- outgoing --------------------------------------------------------------------------------------
+
+  /** Emits to this client. A trailing function is an ack callback. Reserved names throw, as in socket.io. */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    const flags = this.#flags;
+    this.#flags = {};
+    if (typeof data[data.length - 1] === "function") {
+      const id = this.nsp._nextAckId();
+      this.#registerAck(id, data.pop() as Ack, flags);
+      packet.id = id;
+    }
+    if (this.server._recovery && packet.id === undefined && !flags.volatile) {
+      // through the store, so the packet gets an offset and is kept for recovery (as socket.io does)
+      this.adapter.broadcast(packet, { rooms: new Set([this.id]), except: new Set(), flags });
+    } else {
+      this._notifyOutgoing(data);
+      this._packet(packet, flags);
+    }
+    return true;
+  }
+
+  /** Emits and resolves with the client's ack (rejects on timeout when `timeout()` was set). */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown> {
+    const withErr = this.#flags.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      args.push((a: unknown, b: unknown) => {
+        if (!withErr) return resolve(a);
+        return a ? reject(a) : resolve(b);
+      });
+      (this.emit as (ev: Ev, ...a: unknown[]) => boolean)(ev, ...args);
+    });
+  }
+
+  send(...args: unknown[]): this {
+    (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  write(...args: unknown[]): this {
+    return this.send(...args);
+  }
+
+  #registerAck(id: number, ack: Ack, flags: BroadcastFlags): void {
+    const timeout = flags.timeout;
+    if (timeout === undefined) {
+      this.#acks.set(id, ack);
+      return;
+    }
+    const scheduler = this.server.engine.opts.scheduler;
+    const wrapped: Ack = (...args: unknown[]) => {
+      scheduler.clearTimeout(wrapped.timer);
+      ack.apply(this, [null, ...args]);
+    };
+    wrapped.withError = true;
+    wrapped.timer = scheduler.setTimeout(() => {
+      this.#acks.delete(id);
+      ack.call(this, new Error("operation has timed out"));
+    }, timeout);
+    this.#acks.set(id, wrapped);
+  }
+
+  /** Used by broadcasts with acks: one callback shared by many sockets. */
+  _registerAck(id: number, ack: (...args: unknown[]) => void): void {
+    this.#acks.set(id, ack);
+  }
+
+  /** Encodes and writes one packet to this client. */
+  _packet(packet: Packet, flags: BroadcastFlags = {}): void {
+    this.client._writeEncoded(encode(packet), flags);
+  }
+
+  _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
+    this.client._writeEncoded(encoded, flags);
+  }
+
+  _notifyOutgoing(args: unknown[]): void {
+    const list = this.#anyOutgoing;
+    if (!list?.length) return;
+    for (const l of [...list]) l.apply(this, args as [string, ...unknown[]]);
+  }
+
+  // ---- incoming ----------------------------------------------------------------------------------------
+
+  _onpacket(packet: Packet): void {
+    if (!this.connected) return;
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        return this.#onevent(packet);
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        return this.#onack(packet);
+      case PacketType.DISCONNECT:
+        return this._onclose("client namespace disconnect");
+    }
+  }
+
+  #onevent(packet: Packet): void {
+    const args = packet.data as unknown[];
+    // a numeric event name reaches listeners registered under its string form, as with Node's emitter
+    if (typeof args[0] === "number") args[0] = String(args[0]);
+    if (packet.id !== undefined) args.push(this.#ack(packet.id));
+    if (this.#any?.length) for (const l of [...this.#any]) l.apply(this, args as [string, ...unknown[]]);
+    this.#dispatch(args as [string, ...unknown[]]);
+  }
+
+  #ack(id: number): (...args: unknown[]) => void {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this._packet({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args });
+    };
+  }
+
+  #onack(packet: Packet): void {
+    const ack = this.#acks.get(packet.id!);
+    if (typeof ack !== "function") return; // unknown or already answered: ignore, as socket.io does
+    this.#acks.delete(packet.id!);
+    ack.apply(this, packet.data as unknown[]);
+  }
+
+  #dispatch(event: [string, ...unknown[]]): void {
+    const emit = () => this._emit(...event);
+    if (this.#fns.length === 0) return void emit();
+    const fns = this.#fns.slice();
+    let i = 0;
+    const next = (err?: Error) => {
+      if (!this.connected) return;
+      if (err) return void queueMicrotask(() => this.#onerror(err));
+      const fn = fns[i++];
+      if (!fn) return void emit();
+      fn(event, next);
+    };
+    next();
+  }
+
+  #onerror(err: Error): void {
+    // no listener: nothing happens (Node's emitter would throw on an unheard "error"; we never crash)
+    this._emit("error", err);
+  }
+
+  /** Closes this socket; `reason` is socket.io's. Persists the session when it may be recovered. */
+  _onclose(reason: DisconnectReason, description?: unknown): void {
+    if (!this.connected) return;
+    this._emit("disconnecting", reason, description);
+    if (this.server._recovery && this.pid && RECOVERABLE.has(reason)) {
+      this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
+    }
+    this.adapter.delAll(this.id);
+    this.nsp._remove(this);
+    this.client._remove(this);
+    this.connected = false;
+    for (const ack of this.#acks.values()) {
+      if (!ack.withError) continue;
+      // socket.io 4.7+: pending acks with a timeout fail at once instead of waiting for it
+      this.server.engine.opts.scheduler.clearTimeout(ack.timer);
+      ack.call(this, new Error("socket has been disconnected"));
+    }
+    this.#acks.clear();
+    this._emit("disconnect", reason, description);
+  }
+
+  /** Leaves the namespace; with `close`, closes the whole connection (every namespace). */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client._disconnect();
+    } else {
+      this._packet({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+      this._onclose("server namespace disconnect");
+    }
+    return this;
+  }
+
+  // ---- rooms and broadcast operators --------------------------------------------------------------------
+
+  join(rooms: Room | Room[]): Promise<void> | void {
+    return this.adapter.addAll(this.id, Array.isArray(rooms) ? rooms : [rooms]);
+  }
+
+  leave(room: Room): Promise<void> | void {
+    return this.adapter.del(this.id, room);
+  }
+
+  #operator(): BroadcastOperator<EmitEvents, SocketData> {
+    const flags = this.#flags;
+    this.#flags = {};
+    return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  /** Targets a room (or rooms), excluding this socket. */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().except(room);
+  }
+
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator();
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().local;
+  }
+
+  get volatile(): this {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  timeout(ms: number): this {
+    this.#flags.timeout = ms;
+    return this;
+  }
+
+  // ---- middleware and catch-all listeners -----------------------------------------------------------
+
+  use(fn: SocketMiddleware): this {
+    this.#fns.push(fn);
+    return this;
+  }
+
+  onAny(listener: AnyListener): this {
+    (this.#any ??= []).push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    (this.#any ??= []).unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    if (!this.#any) return this;
+    if (!listener) this.#any = [];
+    else this.#any = this.#any.filter((l) => l !== listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return [...(this.#any ?? [])];
+  }
+
+  onAnyOutgoing(listener: AnyListener): this {
+    (this.#anyOutgoing ??= []).push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    (this.#anyOutgoing ??= []).unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    if (!this.#anyOutgoing) return this;
+    if (!listener) this.#anyOutgoing = [];
+    else this.#anyOutgoing = this.#anyOutgoing.filter((l) => l !== listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return [...(this.#anyOutgoing ?? [])];
+  }
+}

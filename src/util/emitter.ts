@@ -1,0 +1,107 @@
+/**
+ * A small typed event emitter on plain Maps: the core cannot use `node:events`, and unlike Node's
+ * EventEmitter an "error" event has no special meaning here, so a client that emits "error" can never
+ * turn into a thrown exception (socket.io's reserved-event hazard).
+ */
+// deno-lint-ignore no-explicit-any
+export type Listener = (...args: any[]) => unknown;
+// deno-lint-ignore no-explicit-any
+export type EventsMap = Record<string, any>;
+export type EventNames<M extends EventsMap> = keyof M & (string | symbol);
+export type EventParams<M extends EventsMap, E extends keyof M> = Parameters<M[E]>;
+
+// deno-lint-ignore no-explicit-any
+export type DefaultEvents = Record<string, (...args: any[]) => void>;
+
+export class Emitter<L extends EventsMap = DefaultEvents> {
+  #listeners = new Map<string | symbol, Listener[]>();
+
+  on<E extends EventNames<L>>(event: E, listener: L[E]): this {
+    const list = this.#listeners.get(event);
+    if (list) list.push(listener);
+    else this.#listeners.set(event, [listener]);
+    return this;
+  }
+
+  addListener<E extends EventNames<L>>(event: E, listener: L[E]): this {
+    return this.on(event, listener);
+  }
+
+  prependListener<E extends EventNames<L>>(event: E, listener: L[E]): this {
+    const list = this.#listeners.get(event);
+    if (list) list.unshift(listener);
+    else this.#listeners.set(event, [listener]);
+    return this;
+  }
+
+  once<E extends EventNames<L>>(event: E, listener: L[E]): this {
+    const wrapper = (...args: unknown[]) => {
+      this.off(event, wrapper as L[E]);
+      return (listener as Listener).apply(this, args);
+    };
+    (wrapper as { listener?: Listener }).listener = listener;
+    return this.on(event, wrapper as L[E]);
+  }
+
+  off<E extends EventNames<L>>(event?: E, listener?: L[E]): this {
+    if (event === undefined) {
+      this.#listeners.clear();
+      return this;
+    }
+    if (listener === undefined) {
+      this.#listeners.delete(event);
+      return this;
+    }
+    const list = this.#listeners.get(event);
+    if (!list) return this;
+    const i = list.findIndex((l) => l === listener || (l as { listener?: Listener }).listener === listener);
+    if (i !== -1) list.splice(i, 1);
+    if (list.length === 0) this.#listeners.delete(event);
+    return this;
+  }
+
+  removeListener<E extends EventNames<L>>(event: E, listener: L[E]): this {
+    return this.off(event, listener);
+  }
+
+  removeAllListeners<E extends EventNames<L>>(event?: E): this {
+    return this.off(event);
+  }
+
+  listeners<E extends EventNames<L>>(event: E): L[E][] {
+    return [...(this.#listeners.get(event) ?? [])] as L[E][];
+  }
+
+  listenerCount<E extends EventNames<L>>(event: E): number {
+    return this.#listeners.get(event)?.length ?? 0;
+  }
+
+  hasListeners<E extends EventNames<L>>(event: E): boolean {
+    return this.listenerCount(event) > 0;
+  }
+
+  eventNames(): (string | symbol)[] {
+    return [...this.#listeners.keys()];
+  }
+
+  /** Calls the listeners registered for `event`, in order, on a snapshot (a listener may remove itself). */
+  emitReserved<E extends EventNames<L>>(event: E, ...args: EventParams<L, E>): boolean {
+    const list = this.#listeners.get(event);
+    if (!list) return false;
+    if (list.length === 1) {
+      list[0]!.apply(this, args);
+      return true;
+    }
+    for (const l of [...list]) l.apply(this, args);
+    return true;
+  }
+
+  /** Untyped forms for the library's own code, where the app's event maps are generic parameters. */
+  _emit(event: string | symbol, ...args: unknown[]): boolean {
+    return (this.emitReserved as (e: string | symbol, ...a: unknown[]) => boolean)(event, ...args);
+  }
+
+  _on(event: string | symbol, listener: Listener): this {
+    return (this.on as (e: string | symbol, l: Listener) => this)(event, listener);
+  }
+}
