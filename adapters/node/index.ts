@@ -125,7 +125,8 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
 export function serve(io: Servable | Servable[], options: ServeOptions = {}): Promise<NodeServerHandle> {
   const httpServer = createServer();
   attach(io, httpServer, options);
-  const hostname = options.hostname ?? "0.0.0.0";
+  // no hostname: Node listens on "::" with IPv4 mapped, so both localhost resolutions reach it
+  const hostname = options.hostname;
   return new Promise((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(options.port ?? 3000, hostname, () => {
@@ -134,7 +135,7 @@ export function serve(io: Servable | Servable[], options: ServeOptions = {}): Pr
       const port = typeof address === "object" && address ? address.port : options.port ?? 3000;
       resolve({
         port,
-        hostname,
+        hostname: hostname ?? "localhost",
         httpServer,
         close: async () => {
           await Promise.all(toList(io).map((s) => s.close()));

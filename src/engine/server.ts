@@ -48,6 +48,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     };
   }
 
+  /** Largest WebSocket message a runtime should accept (the `Servable` port). */
+  get maxPayload(): number {
+    return this.opts.maxHttpBufferSize;
+  }
+
   get clientsCount(): number {
     return this.clients.size;
   }

@@ -1,0 +1,243 @@
+/**
+ * Shared e2e plumbing: start a fixture as a real process, connect official clients, speak the raw protocol
+ * for the bad-input cases. Runtime-neutral: a runner only says how to start the fixture.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { io as ioc, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from "socket.io-client";
+import WebSocket from "ws";
+
+export interface Target {
+  name: string;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** stderr of the fixture so far (for failure messages) */
+  logs(): string;
+  /** whether the process is still running (a crash is a test failure) */
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Starts `cmd` and waits for its `LISTENING <port>` line. */
+export function startProcess(name: string, cmd: string[], env: Record<string, string> = {}): Promise<Target> {
+  const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), {
+    env: { ...process.env, PORT: "0", DENO_NO_UPDATE_CHECK: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  let exited = false;
+  child.stderr!.on("data", (d) => (stderr += d));
+  child.on("exit", () => (exited = true));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: fixture did not start in 30 s\n${stderr}`)), 30_000);
+    let out = "";
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = /LISTENING (\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({
+        name,
+        url: `http://127.0.0.1:${m[1]}`,
+        logs: () => stderr,
+        alive: () => !exited,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (exited) return done();
+            child.once("exit", () => done());
+            child.kill("SIGTERM");
+            setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+          }),
+      });
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name}: fixture exited with ${code}\n${stderr}`));
+    });
+  });
+}
+
+export type Transports = Array<"polling" | "websocket">;
+export const TRANSPORT_MATRIX: Array<{ label: string; transports: Transports; upgrade?: boolean }> = [
+  { label: "polling", transports: ["polling"] },
+  { label: "websocket", transports: ["websocket"] },
+  { label: "upgrade", transports: ["polling", "websocket"] },
+];
+
+const open = new Set<ClientSocket>();
+
+/** An official client, not auto-connecting until awaited with `connected()`. Closed by `closeClients()`. */
+export function client(target: Target, nsp = "/", opts: Partial<ManagerOptions & SocketOptions> = {}): ClientSocket {
+  const socket = ioc(target.url + nsp, { forceNew: true, reconnection: false, timeout: 5000, ...opts });
+  open.add(socket);
+  return socket;
+}
+
+export function closeClients(): void {
+  for (const s of open) s.io.engine?.close(), s.close();
+  open.clear();
+}
+
+export function once<T = unknown[]>(socket: { once(ev: string, fn: (...args: unknown[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for "${ev}"`)), ms);
+    socket.once(ev, (...args: unknown[]) => {
+      clearTimeout(timer);
+      resolve(args as T);
+    });
+  });
+}
+
+export async function connected(socket: ClientSocket): Promise<ClientSocket> {
+  if (socket.connected) return socket;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("client did not connect")), 5000);
+    socket.once("connect", () => (clearTimeout(timer), resolve()));
+    socket.once("connect_error", (err) => (clearTimeout(timer), reject(err)));
+  });
+  return socket;
+}
+
+/** Resolves once the engine transport is the one wanted (after an upgrade, websocket). */
+export async function settled(socket: ClientSocket, transports: Transports): Promise<void> {
+  await connected(socket);
+  const want = transports.includes("websocket") ? "websocket" : "polling";
+  if (socket.io.engine.transport.name === want) return;
+  await once(socket.io.engine, "upgrade");
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Collects `count` occurrences of `ev` on the client, or fails after `ms`. */
+export function collect(socket: ClientSocket, ev: string, count: number, ms = 5000): Promise<unknown[][]> {
+  return new Promise((resolve, reject) => {
+    const got: unknown[][] = [];
+    const timer = setTimeout(() => reject(new Error(`got ${got.length}/${count} "${ev}"`)), ms);
+    const fn = (...args: unknown[]) => {
+      got.push(args);
+      if (got.length === count) {
+        clearTimeout(timer);
+        socket.off(ev, fn);
+        resolve(got);
+      }
+    };
+    socket.on(ev, fn);
+  });
+}
+
+/** Whether `ev` arrives within `ms` (to prove something did NOT arrive). */
+export function arrives(socket: ClientSocket, ev: string, ms = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const fn = () => (clearTimeout(timer), resolve(true));
+    const timer = setTimeout(() => (socket.off(ev, fn), resolve(false)), ms);
+    socket.once(ev, fn);
+  });
+}
+
+// ---- raw protocol clients (bad input) -------------------------------------------------------------------
+
+export interface RawWs {
+  ws: WebSocket;
+  /** headers of the 101 response */
+  upgradeHeaders: Record<string, string | string[] | undefined>;
+  messages: Array<string | Buffer>;
+  closed: Promise<{ code: number; reason: string }>;
+  isClosed(): boolean;
+  next(): Promise<string | Buffer>;
+}
+
+/** A raw WebSocket with the Engine.IO handshake done (open packet received); answers pings. */
+export async function rawWs(target: Target, path = "/socket.io/", query = "EIO=4&transport=websocket"): Promise<RawWs> {
+  const ws = new WebSocket(`${target.url.replace("http", "ws")}${path}?${query}`);
+  const messages: Array<string | Buffer> = [];
+  const waiters: Array<(m: string | Buffer) => void> = [];
+  let isClosed = false;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on("close", (code, reason) => {
+      isClosed = true;
+      resolve({ code, reason: reason.toString() });
+    });
+  });
+  ws.on("error", () => {});
+  ws.on("message", (data, isBinary) => {
+    const m = isBinary ? (data as Buffer) : data.toString();
+    if (m === "2") ws.send("3");
+    const w = waiters.shift();
+    if (w) w(m);
+    else messages.push(m);
+  });
+  const r: RawWs = {
+    ws,
+    upgradeHeaders: {},
+    messages,
+    closed,
+    isClosed: () => isClosed,
+    next: () => {
+      const m = messages.shift();
+      if (m !== undefined) return Promise.resolve(m);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("no message")), 5000);
+        waiters.push((x) => (clearTimeout(t), resolve(x)));
+      });
+    },
+  };
+  await new Promise<void>((resolve, reject) => {
+    ws.once("upgrade", (res) => (r.upgradeHeaders = res.headers));
+    ws.once("open", () => resolve());
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.once("error", reject);
+  });
+  const open = await r.next();
+  if (typeof open !== "string" || open[0] !== "0") throw new Error(`expected open packet, got ${String(open)}`);
+  return r;
+}
+
+/** Resolves true when the socket closes within `ms`. */
+export async function closesWithin(r: RawWs, ms = 3000): Promise<boolean> {
+  return Promise.race([r.closed.then(() => true), sleep(ms).then(() => false)]);
+}
+
+export interface RawPolling {
+  sid: string;
+  url: string;
+  get(): Promise<Response>;
+  post(body: BodyInit, headers?: Record<string, string>): Promise<Response>;
+}
+
+/** A raw polling session: handshake done. */
+export async function rawPolling(target: Target, path = "/socket.io/"): Promise<RawPolling> {
+  const res = await fetch(`${target.url}${path}?EIO=4&transport=polling`);
+  const text = await res.text();
+  if (text[0] !== "0") throw new Error(`bad handshake: ${res.status} ${text}`);
+  const sid = JSON.parse(text.slice(1)).sid as string;
+  const url = `${target.url}${path}?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`;
+  return {
+    sid,
+    url,
+    get: () => fetch(url, { signal: AbortSignal.timeout(5000) }),
+    post: (body, headers = {}) =>
+      fetch(url, { method: "POST", body, headers: { "content-type": "text/plain;charset=UTF-8", ...headers }, duplex: "half" } as RequestInit),
+  };
+}
+
+/** True when the polling session is gone: a GET answers 400 (unknown sid) or delivers a close packet. */
+export async function pollingClosed(p: RawPolling): Promise<boolean> {
+  for (let i = 0; i < 3; i++) {
+    const res = await p.get().catch(() => undefined);
+    if (!res) return false;
+    const body = await res.text();
+    if (res.status === 400) return true;
+    if (body.split("\x1e").includes("1")) return true;
+  }
+  return false;
+}
+
+/** The post-condition of every bad-input test: a fresh official client still connects and gets an ack. */
+export async function freshClientWorks(target: Target, nsp = "/", opts: Partial<ManagerOptions & SocketOptions> = {}): Promise<void> {
+  if (!target.alive()) throw new Error(`fixture died:\n${target.logs()}`);
+  const c = await connected(client(target, nsp, opts));
+  const echo = await c.timeout(3000).emitWithAck("echo", "still here");
+  c.close();
+  if (echo !== "still here") throw new Error(`bad echo ${String(echo)}`);
+}

@@ -1,0 +1,173 @@
+/** Engine.IO behaviour through the official client and raw HTTP: transports, upgrade, heartbeat, errors. */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { Section } from "../suite.ts";
+import { client, collect, connected, once, rawPolling, rawWs, settled, sleep, TRANSPORT_MATRIX } from "../harness.ts";
+
+const section: Section = (target) => {
+  describe("engine", () => {
+    for (const { label, transports } of TRANSPORT_MATRIX) {
+      it(`connects and exchanges over ${label}`, async () => {
+        const c = client(target(), "/", { transports });
+        await settled(c, transports);
+        assert.equal(c.io.engine.transport.name, transports.includes("websocket") ? "websocket" : "polling");
+        assert.equal(await c.timeout(3000).emitWithAck("echo", "hi", 42, { a: [1] }), "hi");
+      });
+    }
+
+    it("handshake open packet carries sid, upgrades, pingInterval, pingTimeout, maxPayload", async () => {
+      const res = await fetch(`${target().url}/socket.io/?EIO=4&transport=polling`);
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.equal(text[0], "0");
+      const open = JSON.parse(text.slice(1));
+      assert.deepEqual(Object.keys(open).sort(), ["maxPayload", "pingInterval", "pingTimeout", "sid", "upgrades"]);
+      assert.deepEqual(open.upgrades, ["websocket"]);
+      assert.equal(open.pingInterval, 1000);
+      assert.equal(open.pingTimeout, 2000);
+      assert.equal(open.maxPayload, 1e6);
+      const ws = await rawWs(target());
+      ws.ws.close();
+    });
+
+    it("polling payloads batch packets with \\x1e and carry binary as b+base64", async () => {
+      const p = await rawPolling(target());
+      const post = await p.post("40\x1e42[\"echo\",\"a\"]");
+      assert.equal(post.status, 200);
+      assert.equal(await post.text(), "ok");
+      // CONNECT reply (+ the welcome event) arrive on the next GET
+      const first = (await (await p.get()).text()).split("\x1e");
+      assert.match(first[0]!, /^40\{"sid":"[^"]+","pid":"[^"]+"\}$/);
+      // binary echo: placeholder packet + attachment as b<base64>
+      await p.post(`451-1["echo",{"_placeholder":true,"num":0}]\x1ebAQID`);
+      let body = "";
+      for (let i = 0; i < 5 && !body.includes("bAQID"); i++) body += await (await p.get()).text();
+      assert.match(body, /461-1\[\{"_placeholder":true,"num":0\}\]\x1ebAQID/);
+    });
+
+    it("upgrade keeps packet order across the switch", async () => {
+      const c = client(target(), "/", { transports: ["polling", "websocket"] });
+      const got = collect(c, "seq", 200, 8000);
+      let upgradedAt = -1;
+      let count = 0;
+      c.on("seq", () => count++);
+      c.io.on("open", () => c.io.engine.once("upgrade", () => (upgradedAt = count)));
+      // the burst starts on the polling transport and goes on while the client probes and upgrades
+      c.once("connect", () => c.emit("burst", 200));
+      const seqs = (await got).map((a) => a[0]);
+      assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i));
+      assert.equal(c.io.engine.transport.name, "websocket");
+      // the burst lasts ~80 event-loop turns: the switch happened while messages were still flowing
+      assert.ok(upgradedAt >= 0 && upgradedAt < 150, `upgrade did not happen mid-burst (at ${upgradedAt})`);
+    });
+
+    it("server pings and the official client answers: the connection survives several intervals", async () => {
+      const c = client(target(), "/", { path: "/limits/", transports: ["websocket"] });
+      await connected(c);
+      let pings = 0;
+      c.io.engine.on("ping", () => pings++);
+      await sleep(800); // pingInterval is 150 ms on /limits/
+      assert.ok(pings >= 3, `only ${pings} pings`);
+      assert.ok(c.connected);
+    });
+
+    for (const transport of ["websocket", "polling"] as const) {
+      it(`a client that never answers pings is closed with "ping timeout" (${transport})`, async () => {
+        let sid: string;
+        if (transport === "websocket") {
+          const ws = await rawWs(target(), "/limits/");
+          ws.ws.removeAllListeners("message"); // stop answering pings
+          ws.ws.send("40");
+          const closed = await Promise.race([ws.closed.then(() => true), sleep(2000).then(() => false)]);
+          assert.ok(closed, "not closed after pingInterval + pingTimeout");
+        } else {
+          const p = await rawPolling(target(), "/limits/");
+          sid = p.sid;
+          await p.post("40");
+          await sleep(700); // never GET the ping, never POST a pong
+          const res = await p.get();
+          assert.equal(res.status, 400, `session ${sid} still open`);
+        }
+        const log = (await connected(client(target(), "/", { transports: ["websocket"] }))).timeout(2000).emitWithAck("log");
+        const entries = (await log) as Array<{ reason?: string }>;
+        assert.ok(entries.some((e) => e.reason === "ping timeout"), "no ping timeout disconnect logged");
+      });
+    }
+
+    it("a close packet over polling ends the session", async () => {
+      const p = await rawPolling(target());
+      await p.post("1");
+      const res = await p.get();
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), { code: 1, message: "Session ID unknown" });
+    });
+
+    it("errors follow the spec table", async () => {
+      const base = `${target().url}/socket.io/`;
+      const cases: Array<[string, RequestInit, number, number]> = [
+        ["?EIO=4&transport=carrier-pigeon", {}, 400, 0],
+        ["?EIO=4&transport=polling&sid=nope", {}, 400, 1],
+        ["?EIO=4&transport=polling", { method: "POST", body: "x" }, 400, 2],
+        ["?EIO=3&transport=polling", {}, 400, 5],
+        ["?transport=polling", {}, 400, 5],
+        ["?EIO=4&transport=websocket", {}, 400, 3],
+      ];
+      for (const [q, init, status, code] of cases) {
+        const res = await fetch(base + q, init);
+        assert.equal(res.status, status, q);
+        const body = await res.json();
+        assert.equal(body.code, code, q);
+        assert.equal(typeof body.message, "string");
+      }
+      const denied = await fetch(`${target().url}/guarded/?EIO=4&transport=polling&deny=1`);
+      assert.equal(denied.status, 403);
+      assert.deepEqual(await denied.json(), { code: 4, message: "denied by allowRequest" });
+    });
+
+    it("websocket-only server refuses polling and serves websocket", async () => {
+      const res = await fetch(`${target().url}/wsonly/?EIO=4&transport=polling`);
+      assert.equal(res.status, 400);
+      assert.equal((await res.json()).code, 0);
+      const c = await connected(client(target(), "/", { path: "/wsonly/", transports: ["websocket"] }));
+      assert.equal(await c.timeout(2000).emitWithAck("echo", 1), 1);
+    });
+
+    it("CORS is opt-in and follows the cors option; cookie and header hooks apply", async () => {
+      const plain = await fetch(`${target().url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: "http://evil.test" } });
+      assert.equal(plain.headers.get("access-control-allow-origin"), null, "CORS must be off by default");
+      const base = `${target().url}/guarded/?EIO=4&transport=polling`;
+      const ok = await fetch(base, { headers: { origin: "http://allowed.test" } });
+      assert.equal(ok.headers.get("access-control-allow-origin"), "http://allowed.test");
+      assert.equal(ok.headers.get("access-control-allow-credentials"), "true");
+      assert.equal(ok.headers.get("access-control-expose-headers"), "x-portio");
+      assert.match(ok.headers.get("set-cookie") ?? "", /^portio=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/);
+      assert.equal(ok.headers.get("x-portio"), "initial");
+      assert.equal(ok.headers.get("x-portio-all"), "yes");
+      const sub = await fetch(base, { headers: { origin: "http://a.allowed.test" } });
+      assert.equal(sub.headers.get("access-control-allow-origin"), "http://a.allowed.test");
+      const bad = await fetch(base, { headers: { origin: "http://evil.test" } });
+      assert.equal(bad.headers.get("access-control-allow-origin"), null);
+      const pre = await fetch(base, { method: "OPTIONS", headers: { origin: "http://allowed.test", "access-control-request-headers": "x-custom" } });
+      assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get("access-control-allow-headers"), "x-custom");
+      assert.match(pre.headers.get("access-control-allow-methods") ?? "", /POST/);
+    });
+
+    it("extraHeaders reach the handshake; a websocket handshake carries the header hooks too", async () => {
+      const c = client(target(), "/", { transports: ["polling"], extraHeaders: { "x-custom": "abc" } });
+      const [welcome] = await once<[{ handshake: { custom: string } }]>(c, "welcome");
+      assert.equal(welcome.handshake.custom, "abc");
+      const ws = await rawWs(target(), "/guarded/");
+      assert.equal(ws.upgradeHeaders["x-portio"], "initial");
+      assert.match(String(ws.upgradeHeaders["set-cookie"]), /^portio=/);
+      ws.ws.close();
+    });
+
+    it("a connection that joins no namespace is closed after connectTimeout", async () => {
+      const ws = await rawWs(target(), "/limits/"); // connectTimeout 400 ms there
+      const closed = await Promise.race([ws.closed.then(() => true), sleep(2000).then(() => false)]);
+      assert.ok(closed);
+    });
+  });
+};
+export default section;
