@@ -163,8 +163,14 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
         this.emitReserved("heartbeat");
         return;
       case "message":
-        this.emitReserved("data", packet.data ?? "");
-        this.emitReserved("message", packet.data ?? "");
+        try {
+          this.emitReserved("data", packet.data ?? "");
+          this.emitReserved("message", packet.data ?? "");
+        } catch (err) {
+          // an app listener threw: report it and go on with the next packet, on every runtime and
+          // transport alike (socket.io would let it escape and crash the process)
+          console.error("portio: uncaught error in a listener", err);
+        }
         return;
       case "close":
         return this.onClose("transport close", "client sent a close packet");

@@ -177,8 +177,12 @@ export async function rawWs(target: Target, path = "/socket.io/", query = "EIO=4
       const m = messages.shift();
       if (m !== undefined) return Promise.resolve(m);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error("no message")), 5000);
-        waiters.push((x) => (clearTimeout(t), resolve(x)));
+        const waiter = (x: string | Buffer) => (clearTimeout(t), resolve(x));
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1); // a late message must not go to a dead waiter
+          reject(new Error("no message"));
+        }, 5000);
+        waiters.push(waiter);
       });
     },
   };
@@ -221,14 +225,25 @@ export async function rawPolling(target: Target, path = "/socket.io/"): Promise<
   };
 }
 
-/** True when the polling session is gone: a GET answers 400 (unknown sid) or delivers a close packet. */
-export async function pollingClosed(p: RawPolling): Promise<boolean> {
-  for (let i = 0; i < 3; i++) {
-    const res = await p.get().catch(() => undefined);
-    if (!res) return false;
+/**
+ * True when the polling session is gone within `ms`: a GET answers 400 (unknown sid) or delivers a close
+ * packet. Pings are answered meanwhile, so a live session cannot pass by dying of "ping timeout".
+ */
+export async function pollingClosed(p: RawPolling, ms = 3000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    let res: Response;
+    try {
+      res = await fetch(p.url, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
+    } catch {
+      return false; // the GET stayed parked until the deadline: the session is alive
+    }
     const body = await res.text();
     if (res.status === 400) return true;
-    if (body.split("\x1e").includes("1")) return true;
+    if (res.status !== 200) throw new Error(`unexpected GET status ${res.status}: ${body}`);
+    const packets = body.split("\x1e");
+    if (packets.includes("1")) return true;
+    if (packets.includes("2")) await p.post("3").then((r) => r.text(), () => "");
   }
   return false;
 }
