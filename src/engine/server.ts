@@ -187,9 +187,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   #upgradeSession(session: EngineSocket, req: Request, ctx: RequestContext, headers: Headers): Response | undefined {
-    if (session.upgrading || session.upgraded || session.transport.name !== "polling") {
-      throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "ALREADY_UPGRADED" });
-    }
+    // a second WebSocket for a session that is upgrading or upgraded is accepted, then closed by
+    // `maybeUpgrade` (what engine.io does; the compliance suite expects a 101, not a 400)
     this.#applyHeaderEvent("headers", req, headers);
     const handler = this.#wsHandler((ws) => {
       session.maybeUpgrade(ws);

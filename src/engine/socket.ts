@@ -280,8 +280,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     if (!wasClosing) {
       if (t.name === "websocket") {
         (t as WebSocketTransport).closeSocket(reason === "transport error" && description === "payload too large" ? 1009 : 1000, "");
+      } else if (reason === "transport close") {
+        // the client closed (close packet): its parked GET is released with a noop, as engine.io does
+        (t as PollingTransport).abort();
       } else {
-        // release a parked GET with a close packet so the client learns at once
+        // the server closed (ping timeout, parse error…): a parked GET delivers a close packet at once
         t.close(() => {});
       }
     } else if (t.name === "polling") {

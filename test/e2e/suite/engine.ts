@@ -1,8 +1,17 @@
 /** Engine.IO behaviour through the official client and raw HTTP: transports, upgrade, heartbeat, errors. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import WebSocket from "ws";
 import type { Section } from "../suite.ts";
 import { client, collect, connected, once, rawPolling, rawWs, settled, sleep, TRANSPORT_MATRIX } from "../harness.ts";
+
+/** A raw WebSocket for an upgrade (no open packet is sent on an upgrade). */
+async function rawWsNoOpen(target: { url: string }, query: string): Promise<WebSocket> {
+  const ws = new WebSocket(`${target.url.replace("http", "ws")}/socket.io/?${query}`);
+  ws.on("error", () => {});
+  await once(ws, "open");
+  return ws;
+}
 
 const section: Section = (target) => {
   describe("engine", () => {
@@ -96,7 +105,11 @@ const section: Section = (target) => {
 
     it("a close packet over polling ends the session", async () => {
       const p = await rawPolling(target());
+      const parked = p.get();
+      await sleep(50);
       await p.post("1");
+      // the parked GET is released with a noop (engine.io's behaviour, checked by the compliance suite)
+      assert.equal(await (await parked).text(), "6");
       const res = await p.get();
       assert.equal(res.status, 400);
       assert.deepEqual(await res.json(), { code: 1, message: "Session ID unknown" });
@@ -122,6 +135,22 @@ const section: Section = (target) => {
       const denied = await fetch(`${target().url}/guarded/?EIO=4&transport=polling&deny=1`);
       assert.equal(denied.status, 403);
       assert.deepEqual(await denied.json(), { code: 4, message: "denied by allowRequest" });
+    });
+
+    it("a second WebSocket for an upgraded session is accepted, then closed; the session goes on", async () => {
+      const p = await rawPolling(target());
+      const q = `EIO=4&transport=websocket&sid=${encodeURIComponent(p.sid)}`;
+      const first = await rawWsNoOpen(target(), q);
+      first.send("2probe");
+      await once(first, "message");
+      first.send("5");
+      const second = await rawWsNoOpen(target(), q);
+      const [code] = await once<[number]>(second, "close");
+      assert.equal(code, 1000);
+      first.send('40');
+      const [reply] = await once<[Buffer]>(first, "message");
+      assert.match(String(reply), /^40\{"sid"/);
+      first.close();
     });
 
     it("websocket-only server refuses polling and serves websocket", async () => {
