@@ -1,0 +1,54 @@
+/** The Node adapter: attach to an existing http server (its routes keep working), serve + graceful close. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { io as ioc } from "socket.io-client";
+import { Server } from "../../src/index.ts";
+import { attach, serve } from "../../adapters/node/index.ts";
+
+test("attach keeps the http server's own routes and serves socket.io on its path", async () => {
+  const http = createServer((_req, res) => res.end("app route"));
+  const io = new Server();
+  io.on("connection", (s) => s.on("echo", (x: unknown, ack: (y: unknown) => void) => ack(x)));
+  attach(io, http);
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  const port = (http.address() as { port: number }).port;
+  assert.equal(await (await fetch(`http://127.0.0.1:${port}/anything`)).text(), "app route");
+  for (const transports of [["polling"], ["websocket"]] as const) {
+    const c = ioc(`http://127.0.0.1:${port}`, { transports: [...transports], forceNew: true, reconnection: false });
+    assert.equal(await c.timeout(3000).emitWithAck("echo", transports[0]), transports[0]);
+    c.close();
+  }
+  await io.close();
+  http.closeAllConnections();
+  await new Promise((r) => http.close(r));
+});
+
+test("serve with a fallback fetch; close() disconnects clients with 'server shutting down' and frees the port", async () => {
+  const io = new Server();
+  const reasons: string[] = [];
+  io.on("connection", (s) => s.on("disconnect", (r) => reasons.push(r)));
+  const handle = await serve(io, { port: 0, hostname: "127.0.0.1", fetch: () => new Response("fallback") });
+  const url = `http://127.0.0.1:${handle.port}`;
+  assert.equal(await (await fetch(`${url}/x`)).text(), "fallback");
+  const c = ioc(url, { transports: ["websocket"], forceNew: true, reconnection: false });
+  await new Promise((r) => c.once("connect", () => r(undefined)));
+  const closed = new Promise((r) => c.once("disconnect", r));
+  await handle.close();
+  assert.equal(await closed, "transport close");
+  assert.deepEqual(reasons, ["server shutting down"]);
+  await assert.rejects(fetch(`${url}/x`));
+});
+
+test("an upgrade on a path no server owns is refused without crashing", async () => {
+  const io = new Server();
+  const handle = await serve(io, { port: 0, hostname: "127.0.0.1" });
+  const { default: WebSocket } = await import("ws");
+  const ws = new WebSocket(`ws://127.0.0.1:${handle.port}/elsewhere/`);
+  const outcome = await new Promise((r) => {
+    ws.on("error", () => r("refused"));
+    ws.on("open", () => r("opened"));
+  });
+  assert.equal(outcome, "refused");
+  await handle.close();
+});
