@@ -144,16 +144,18 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     this.#applyHeaderEvent("initial_headers", req, headers);
     this.#applyHeaderEvent("headers", req, headers);
     const remote = ctx.remoteAddress ?? "";
+    // the session outlives this request; some runtimes (Deno) forbid reading a finished request's headers
+    const snapshot = new Request(req.url, { method: req.method, headers: req.headers });
     if (transport === "websocket") {
       const handler = this.#wsHandler((ws) => {
-        const session = new EngineSocket(id, req, remote, ws, this.#session);
+        const session = new EngineSocket(id, snapshot, remote, ws, this.#session);
         this.#register(session);
         return true;
       });
       return ctx.upgrade!(handler, headers);
     }
     const polling = new PollingTransport();
-    const session = new EngineSocket(id, req, remote, polling, this.#session);
+    const session = new EngineSocket(id, snapshot, remote, polling, this.#session);
     this.#register(session);
     // the open packet goes out as the body of this very GET
     const response = polling.handleGet(req, headers);

@@ -1,0 +1,5 @@
+/** Runs the shared e2e suite against the fixture on Deno (binary from the `deno` npm package). */
+import { runSuite } from "./suite.ts";
+import { startProcess } from "./harness.ts";
+
+runSuite("deno", () => startProcess("deno", ["node_modules/.bin/deno", "run", "-A", "--no-check", "test/fixture/deno.ts"]));
