@@ -51,8 +51,9 @@ export class WebSocketTransport implements Transport {
   }
 
   close(done: () => void): void {
-    this.closeSocket(1000, "");
+    // the session records its own reason first: some runtimes (Bun) report the close synchronously
     done();
+    this.closeSocket(1000, "");
   }
 
   /** RFC 6455 §7.4.1 codes: 1000 normal, 1009 message too big, 1002 protocol error */

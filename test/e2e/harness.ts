@@ -12,13 +12,15 @@ export interface Target {
   url: string;
   /** stderr of the fixture so far (for failure messages) */
   logs(): string;
+  /** behaviours this runtime cannot have, by key, with the reason (README's runtime table lists them) */
+  knownDifferences: Record<string, string>;
   /** whether the process is still running (a crash is a test failure) */
   alive(): boolean;
   stop(): Promise<void>;
 }
 
 /** Starts `cmd` and waits for its `LISTENING <port>` line. */
-export function startProcess(name: string, cmd: string[], env: Record<string, string> = {}): Promise<Target> {
+export function startProcess(name: string, cmd: string[], env: Record<string, string> = {}, knownDifferences: Record<string, string> = {}): Promise<Target> {
   const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), {
     env: { ...process.env, PORT: "0", DENO_NO_UPDATE_CHECK: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -38,6 +40,7 @@ export function startProcess(name: string, cmd: string[], env: Record<string, st
       resolve({
         name,
         url: `http://127.0.0.1:${m[1]}`,
+        knownDifferences,
         logs: () => stderr,
         alive: () => !exited,
         stop: () =>

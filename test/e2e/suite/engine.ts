@@ -24,6 +24,13 @@ const section: Section = (target) => {
       });
     }
 
+    it("the app's own routes are served next to Portio's paths", async () => {
+      const res = await fetch(`${target().url}/hello`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "app route");
+      assert.equal((await fetch(`${target().url}/missing`)).status, 404);
+    });
+
     it("handshake open packet carries sid, upgrades, pingInterval, pingTimeout, maxPayload", async () => {
       const res = await fetch(`${target().url}/socket.io/?EIO=4&transport=polling`);
       assert.equal(res.status, 200);

@@ -1,0 +1,130 @@
+/**
+ * Bun adapter: `Bun.serve` with its `websocket` handlers. Runtime objects are described by small
+ * structural types (no bun-types in shared code). A translation layer only.
+ */
+import type { RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+
+/** The parts of Bun's `ServerWebSocket` used here. */
+export interface BunWebSocket {
+  data: BunSocketData;
+  send(data: string | Uint8Array): number;
+  close(code?: number, reason?: string): void;
+  getBufferedAmount(): number;
+}
+
+/** The parts of Bun's `Server` used here. */
+export interface BunServer {
+  readonly port: number;
+  readonly hostname: string;
+  upgrade(req: Request, options: { data: BunSocketData; headers?: HeadersInit }): boolean;
+  requestIP(req: Request): { address: string } | null;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+}
+
+export interface BunSocketData {
+  handler: WebSocketHandler;
+}
+
+export interface BunWebSocketHandlers {
+  open(ws: BunWebSocket): void;
+  message(ws: BunWebSocket, message: string | Uint8Array): void;
+  close(ws: BunWebSocket, code: number, reason: string): void;
+  /** Bun closes a WebSocket silent for this many seconds; kept above pingInterval + pingTimeout */
+  idleTimeout: number;
+  /** Bun refuses larger messages; set to the largest `maxHttpBufferSize` */
+  maxPayloadLength: number;
+  perMessageDeflate: boolean;
+}
+
+export interface ServeOptions {
+  port?: number;
+  hostname?: string;
+  /** requests no Portio server claims (an app's own routes) */
+  fetch?: (req: Request, server: BunServer) => Response | Promise<Response>;
+}
+
+/** What `Bun.serve` needs: spread it into your own `Bun.serve({...})` to combine with an existing app. */
+export interface BunHandler {
+  fetch(req: Request, server: BunServer): Promise<Response | undefined>;
+  websocket: BunWebSocketHandlers;
+  /** HTTP idle timeout (s) long enough for a parked long-polling GET (Bun's default of 10 s is not) */
+  idleTimeout: number;
+}
+
+type Timed = Servable & { engine?: { opts: { pingInterval: number; pingTimeout: number } } };
+
+/** Seconds a connection may stay silent: one ping cycle plus margin (Bun's limits: 255 HTTP, 960 WS). */
+function idleSeconds(servers: Timed[], cap: number): number {
+  const ms = Math.max(...servers.map((s) => (s.engine ? s.engine.opts.pingInterval + s.engine.opts.pingTimeout : 45000)));
+  return Math.min(cap, Math.ceil(ms / 1000) + 10);
+}
+
+export function createHandler(io: Servable | Servable[], fallback?: ServeOptions["fetch"]): BunHandler {
+  const servers = (Array.isArray(io) ? io : [io]) as Timed[];
+  return {
+    idleTimeout: idleSeconds(servers, 255),
+    async fetch(req, server) {
+      let upgraded = false;
+      const ctx: RequestContext = { remoteAddress: server.requestIP(req)?.address };
+      if ((req.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
+        ctx.upgrade = (handler, headers) => {
+          upgraded = server.upgrade(req, { data: { handler }, headers });
+          return upgraded ? undefined : new Response("WebSocket upgrade failed", { status: 400 });
+        };
+      }
+      for (const s of servers) {
+        const res = await s.handle(req, ctx);
+        if (res) return res;
+        if (upgraded) return undefined; // Bun answers the upgrade itself
+      }
+      return fallback ? fallback(req, server) : new Response("Not Found", { status: 404 });
+    },
+    websocket: {
+      idleTimeout: idleSeconds(servers, 960),
+      maxPayloadLength: Math.max(...servers.map((s) => s.maxPayload)),
+      perMessageDeflate: false,
+      open(ws) {
+        ws.data.handler.onOpen({
+          send: (data) => void ws.send(data),
+          close: (code, reason) => ws.close(code, reason),
+          get bufferedAmount() {
+            return ws.getBufferedAmount();
+          },
+        });
+      },
+      message(ws, message) {
+        ws.data.handler.onMessage(message);
+      },
+      close(ws, code, reason) {
+        ws.data.handler.onClose(code, reason);
+      },
+    },
+  };
+}
+
+export interface BunServerHandle {
+  readonly port: number;
+  readonly hostname: string;
+  readonly server: BunServer;
+  close(): Promise<void>;
+}
+
+interface BunGlobal {
+  serve(options: Record<string, unknown>): BunServer;
+}
+
+export function serve(io: Servable | Servable[], options: ServeOptions = {}): Promise<BunServerHandle> {
+  const servers = Array.isArray(io) ? io : [io];
+  const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+  const handler = createHandler(servers, options.fetch);
+  const server = Bun.serve({ port: options.port ?? 3000, hostname: options.hostname, ...handler });
+  return Promise.resolve({
+    port: server.port,
+    hostname: server.hostname,
+    server,
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+      await server.stop(true);
+    },
+  });
+}
