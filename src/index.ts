@@ -23,7 +23,7 @@ export { ERROR_CODES, ERROR_MESSAGES, EngineRequestError } from "./engine/errors
 
 export { InMemoryAdapter } from "./rooms/memory.ts";
 export { SessionAwareAdapter } from "./rooms/session-aware.ts";
-export type { BroadcastFlags, BroadcastOptions, Room, Session, SessionToPersist, SocketId, StoreNamespace, StoreSocket } from "./rooms/types.ts";
+export type { BroadcastFlags, BroadcastOptions, Room, Session, SessionToPersist, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./rooms/types.ts";
 
 export { defaultScheduler } from "./ports.ts";
-export type { RequestContext, Scheduler, Servable, Upgrade, WebSocketHandler, WebSocketLike } from "./ports.ts";
+export type { Fanout, RequestContext, Scheduler, Servable, Upgrade, WebSocketHandler, WebSocketLike } from "./ports.ts";

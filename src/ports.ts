@@ -9,6 +9,18 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   /** bytes queued but not yet written, when the runtime tells (used for backpressure) */
   readonly bufferedAmount?: number;
+  /** native pub/sub (Bun): the room store subscribes a socket to its rooms' topics */
+  subscribe?(topic: string): void;
+  unsubscribe?(topic: string): void;
+}
+
+/**
+ * A runtime's own fan-out (Bun's `server.publish`): one call writes one pre-encoded WebSocket frame to every
+ * socket subscribed to `topic`, natively. The room store uses it where the result is the same as writing
+ * to each socket (see rooms/memory.ts).
+ */
+export interface Fanout {
+  publish(topic: string, frame: string): void;
 }
 
 /** The core's side of one WebSocket connection; the adapter calls these. */
@@ -53,4 +65,6 @@ export interface Servable {
   /** the largest WebSocket message to accept, in bytes */
   readonly maxPayload: number;
   close(): Promise<void> | void;
+  /** hands the server the runtime's native fan-out, where there is one */
+  setFanout?(fanout: Fanout): void;
 }

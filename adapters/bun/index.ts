@@ -2,7 +2,7 @@
  * Bun adapter: `Bun.serve` with its `websocket` handlers. Runtime objects are described by small
  * structural types (no bun-types in shared code). A translation layer only.
  */
-import type { RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+import type { Fanout, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
 
 /** The parts of Bun's `ServerWebSocket` used here. */
 export interface BunWebSocket {
@@ -10,6 +10,8 @@ export interface BunWebSocket {
   send(data: string | Uint8Array): number;
   close(code?: number, reason?: string): void;
   getBufferedAmount(): number;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
 }
 
 /** The parts of Bun's `Server` used here. */
@@ -18,6 +20,7 @@ export interface BunServer {
   readonly hostname: string;
   upgrade(req: Request, options: { data: BunSocketData; headers?: HeadersInit }): boolean;
   requestIP(req: Request): { address: string } | null;
+  publish(topic: string, data: string): number;
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
 
@@ -59,11 +62,29 @@ function idleSeconds(servers: Timed[], cap: number): number {
   return Math.min(cap, Math.ceil(ms / 1000) + 10);
 }
 
+/** Bun's `server.publish` as Portio's native fan-out; `published` counts frames handed to it. */
+export function bunFanout(server: BunServer): Fanout & { published: number } {
+  return {
+    published: 0,
+    publish(topic, frame) {
+      this.published++;
+      server.publish(topic, frame);
+    },
+  };
+}
+
 export function createHandler(io: Servable | Servable[], fallback?: ServeOptions["fetch"]): BunHandler {
   const servers = (Array.isArray(io) ? io : [io]) as Timed[];
+  let fanoutSet = false;
   return {
     idleTimeout: idleSeconds(servers, 255),
     async fetch(req, server) {
+      if (!fanoutSet) {
+        // room broadcasts go through Bun's native pub/sub (one frame, written by Bun to every subscriber)
+        fanoutSet = true;
+        const fanout = bunFanout(server);
+        for (const s of servers) s.setFanout?.(fanout);
+      }
       let upgraded = false;
       const ctx: RequestContext = { remoteAddress: server.requestIP(req)?.address };
       if ((req.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
@@ -90,6 +111,8 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
           get bufferedAmount() {
             return ws.getBufferedAmount();
           },
+          subscribe: (topic) => ws.subscribe(topic),
+          unsubscribe: (topic) => ws.unsubscribe(topic),
         });
       },
       message(ws, message) {

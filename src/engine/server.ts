@@ -3,7 +3,7 @@
  * handshake, polling GET/POST, WebSocket sessions and upgrades. Adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { RequestContext, WebSocketHandler } from "../ports.ts";
+import type { Fanout, RequestContext, WebSocketHandler } from "../ports.ts";
 import { corsHeaders } from "./cors.ts";
 import { ERROR_CODES, EngineRequestError } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
@@ -32,6 +32,8 @@ export interface EngineServerEvents {
 export class EngineServer extends Emitter<EngineServerEvents> {
   readonly opts: ResolvedEngineOptions;
   readonly clients = new Map<string, EngineSocket>();
+  /** the runtime's native fan-out, set by an adapter that has one (Bun) */
+  fanout: Fanout | undefined;
   #session: SessionConfig;
 
   constructor(opts: EngineOptions = {}) {

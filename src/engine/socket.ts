@@ -96,6 +96,15 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#flush();
   }
 
+  /**
+   * The runtime socket's topic interface, when packets may bypass this session (native fan-out): only on an
+   * open WebSocket with nothing buffered, so a published frame can never overtake a buffered one.
+   */
+  get topics(): { subscribe(topic: string): void; unsubscribe(topic: string): void } | undefined {
+    if (this.readyState !== "open" || this.transport.name !== "websocket") return undefined;
+    return (this.transport as WebSocketTransport).topics;
+  }
+
   get writeBufferLength(): number {
     return this.#writeBuffer.length;
   }

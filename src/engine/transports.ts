@@ -45,6 +45,12 @@ export class WebSocketTransport implements Transport {
     return this.#ws.bufferedAmount ?? 0;
   }
 
+  /** the runtime socket, when it can join native pub/sub topics */
+  get topics(): Required<Pick<WebSocketLike, "subscribe" | "unsubscribe">> | undefined {
+    const ws = this.#ws;
+    return !this.#closed && ws.subscribe && ws.unsubscribe ? (ws as Required<WebSocketLike>) : undefined;
+  }
+
   send(packets: Packet[]): void {
     if (this.#closed) return;
     for (const p of packets) this.#ws.send(encodeForWebSocket(p));

@@ -4,7 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import { encode, type Packet } from "../socket/parser.ts";
-import type { BroadcastOptions, Room, Session, SessionToPersist, SocketId, StoreNamespace, StoreSocket } from "./types.ts";
+import type { BroadcastOptions, Room, Session, SessionToPersist, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./types.ts";
 
 export interface AdapterEvents {
   "create-room": (room: Room) => void;
@@ -18,6 +18,9 @@ const EMPTY = new Set<Room>();
 export class InMemoryAdapter extends Emitter<AdapterEvents> {
   readonly rooms = new Map<Room, Set<SocketId>>();
   readonly sids = new Map<SocketId, Set<Room>>();
+  /** sockets subscribed to native topics (a runtime fan-out reaches them), and per room how many */
+  #sinks = new Map<SocketId, TopicSink>();
+  #topicMembers = new Map<Room, number>();
 
   constructor(readonly nsp: StoreNamespace) {
     super();
@@ -43,6 +46,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
       }
       if (!members.has(id)) {
         members.add(id);
+        const sink = this.#sinks.get(id);
+        if (sink && room !== id) this.#subscribe(sink, room);
         if (this.hasListeners("join-room")) this.emitReserved("join-room", room, id);
       }
     }
@@ -56,6 +61,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
   #leaveRoom(room: Room, id: SocketId): void {
     const members = this.rooms.get(room);
     if (!members || !members.delete(id)) return;
+    const sink = this.#sinks.get(id);
+    if (sink && room !== id) this.#unsubscribe(sink, room);
     if (this.hasListeners("leave-room")) this.emitReserved("leave-room", room, id);
     if (members.size === 0 && this.rooms.delete(room) && this.hasListeners("delete-room")) {
       this.emitReserved("delete-room", room);
@@ -67,6 +74,64 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     if (!mine) return;
     for (const room of mine) this.#leaveRoom(room, id);
     this.sids.delete(id);
+    this.#sinks.delete(id);
+  }
+
+  // ---- native fan-out (Bun topics) ----------------------------------------------------------------------
+
+  #topic(room: Room): string {
+    return `${this.nsp.name}\u0000${room}`;
+  }
+
+  #subscribe(sink: TopicSink, room: Room): void {
+    sink.subscribe(this.#topic(room));
+    this.#topicMembers.set(room, (this.#topicMembers.get(room) ?? 0) + 1);
+  }
+
+  #unsubscribe(sink: TopicSink, room: Room): void {
+    try {
+      sink.unsubscribe(this.#topic(room));
+    } catch {
+      // the runtime socket is already closed: its subscriptions went with it
+    }
+    const n = (this.#topicMembers.get(room) ?? 1) - 1;
+    if (n > 0) this.#topicMembers.set(room, n);
+    else this.#topicMembers.delete(room);
+  }
+
+  /**
+   * The socket's connection can now be reached by native fan-out (it is, or became, an open WebSocket on a
+   * runtime with topics): subscribe it to the topics of its rooms.
+   */
+  attachTopics(id: SocketId, sink: TopicSink): void {
+    if (!this.nsp.fanout || this.#sinks.has(id)) return;
+    this.#sinks.set(id, sink);
+    for (const room of this.sids.get(id) ?? EMPTY) if (room !== id) this.#subscribe(sink, room);
+  }
+
+  /**
+   * Publishes through the runtime when that gives the same result as writing to each member: one room,
+   * no exclusions, a single text frame, and no `onAnyOutgoing` listener to call per socket. Members that
+   * are not subscribed (long-polling, mid-upgrade) are written to one by one. Returns false to fall back.
+   */
+  #publish(encoded: ReadonlyArray<string | Uint8Array>, opts: BroadcastOptions): boolean {
+    const fanout = this.nsp.fanout;
+    if (!fanout || opts.rooms.size !== 1 || (opts.except && opts.except.size) || encoded.length !== 1) return false;
+    const frame = encoded[0];
+    if (typeof frame !== "string" || this.nsp._outgoingListeners > 0) return false;
+    const [room] = opts.rooms as Set<Room> & Iterable<Room>;
+    const subscribed = this.#topicMembers.get(room!) ?? 0;
+    if (subscribed === 0) return false;
+    fanout.publish(this.#topic(room!), "4" + frame); // engine "message" packet, one WebSocket frame
+    const members = this.rooms.get(room!);
+    if (members && members.size > subscribed) {
+      const flags = opts.flags ?? {};
+      for (const id of members) {
+        if (this.#sinks.has(id)) continue;
+        this.nsp.sockets.get(id)?._writeEncoded(encoded, flags);
+      }
+    }
+    return true;
   }
 
   socketRooms(id: SocketId): Set<Room> | undefined {
@@ -114,6 +179,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
   broadcast(packet: Packet, opts: BroadcastOptions): void {
     const flags = opts.flags ?? {};
     const encoded = encode(packet);
+    if (this.#publish(encoded, opts)) return;
     const args = packet.data as unknown[];
     this.apply(opts, (socket) => {
       socket._notifyOutgoing(args);

@@ -1,6 +1,12 @@
 /** The room store contract (socket.io calls it "adapter"): what a namespace needs from membership + fan-out. */
 import type { Packet } from "../socket/parser.ts";
-import type { Scheduler } from "../ports.ts";
+import type { Fanout, Scheduler } from "../ports.ts";
+
+/** A socket's handle on native pub/sub topics (see `Fanout`). */
+export interface TopicSink {
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+}
 
 export type Room = string;
 export type SocketId = string;
@@ -56,6 +62,10 @@ export interface StoreNamespace {
   readonly sockets: Map<SocketId, StoreSocket>;
   /** timers for ack timeouts (a Durable Object drives them from one alarm) */
   readonly scheduler: Scheduler;
+  /** the runtime's native fan-out, if any */
+  readonly fanout: Fanout | undefined;
+  /** how many sockets have `onAnyOutgoing` listeners (native fan-out would skip them) */
+  readonly _outgoingListeners: number;
   /** next id for a packet that expects acks */
   _nextAckId(): number;
 }

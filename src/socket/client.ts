@@ -33,6 +33,10 @@ export class Client {
     this.#decoder = new Decoder({ maxAttachments: server._opts.maxAttachments });
     conn.on("data", (data) => this.#ondata(data));
     conn.on("close", (reason, description) => this.#onclose(reason, description));
+    // after polling → websocket, native fan-out can reach this connection's sockets
+    conn.on("upgrade", () => {
+      for (const socket of this.sockets.values()) socket._attachTopics();
+    });
     const scheduler = server.engine.opts.scheduler;
     // a connection that joins no namespace in time is closed (socket.io's `connectTimeout`)
     this.#connectTimer = scheduler.setTimeout(() => {

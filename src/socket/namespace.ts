@@ -3,7 +3,7 @@
  * it (`io.of("/x").to(room).emit(...)`). `ParentNamespace` serves dynamic namespaces (RegExp or function).
  */
 import { Emitter } from "../util/emitter.ts";
-import type { Scheduler } from "../ports.ts";
+import type { Fanout, Scheduler } from "../ports.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
 import { SessionAwareAdapter } from "../rooms/session-aware.ts";
 import type { Room, SocketId } from "../rooms/types.ts";
@@ -52,6 +52,13 @@ export class Namespace<
   get scheduler(): Scheduler {
     return this.server.engine.opts.scheduler;
   }
+
+  get fanout(): Fanout | undefined {
+    return this.server.engine.fanout;
+  }
+
+  /** sockets of this namespace with `onAnyOutgoing` listeners (kept by Socket) */
+  _outgoingListeners = 0;
 
   _nextAckId(): number {
     return this.#ackId++;

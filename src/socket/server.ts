@@ -3,7 +3,7 @@
  * Engine.IO server underneath. Runtime adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { RequestContext } from "../ports.ts";
+import type { Fanout, RequestContext } from "../ports.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { EngineOptions } from "../engine/options.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
@@ -98,6 +98,11 @@ export class Server<
   /** Whether `url` is for this server (its `path`), for adapters that route upgrades themselves. */
   matches(url: URL): boolean {
     return this.engine.matches(url);
+  }
+
+  /** An adapter hands over the runtime's native fan-out (Bun's `server.publish`). */
+  setFanout(fanout: Fanout): void {
+    this.engine.fanout = fanout;
   }
 
   /** Largest message a runtime should accept on a WebSocket for this server. */

@@ -71,6 +71,7 @@ export class Socket<
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
   #session: Session | undefined;
+  #countedOutgoing = false;
 
   constructor(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client, handshake: Handshake, previous?: Session) {
     super();
@@ -122,9 +123,24 @@ export class Socket<
     const session = this.#session;
     this.#session = undefined;
     await this.join(session ? [this.id, ...session.rooms] : this.id);
+    this._attachTopics();
     const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
     this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
     if (session) for (const args of session.missedPackets) this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
+  }
+
+  /** Lets native fan-out reach this socket once its connection is an open WebSocket (see rooms/memory.ts). */
+  _attachTopics(): void {
+    const topics = this.client.conn.topics;
+    if (topics && this.connected) this.adapter.attachTopics(this.id, topics);
+  }
+
+  /** Keeps the namespace's count of sockets with outgoing listeners (native fan-out cannot call them). */
+  #syncOutgoing(): void {
+    const has = this.connected && (this.#anyOutgoing?.length ?? 0) > 0;
+    if (has === this.#countedOutgoing) return;
+    this.#countedOutgoing = has;
+    this.nsp._outgoingListeners += has ? 1 : -1;
   }
 
   // ---- outgoing --------------------------------------------------------------------------------------
@@ -283,6 +299,7 @@ export class Socket<
     this.nsp._remove(this);
     this.client._remove(this);
     this.connected = false;
+    this.#syncOutgoing();
     for (const ack of this.#acks.values()) {
       if (!ack.withError) continue;
       // socket.io 4.7+: pending acks with a timeout fail at once instead of waiting for it
@@ -387,11 +404,13 @@ export class Socket<
 
   onAnyOutgoing(listener: AnyListener): this {
     (this.#anyOutgoing ??= []).push(listener);
+    this.#syncOutgoing();
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
     (this.#anyOutgoing ??= []).unshift(listener);
+    this.#syncOutgoing();
     return this;
   }
 
@@ -399,6 +418,7 @@ export class Socket<
     if (!this.#anyOutgoing) return this;
     if (!listener) this.#anyOutgoing = [];
     else this.#anyOutgoing = this.#anyOutgoing.filter((l) => l !== listener);
+    this.#syncOutgoing();
     return this;
   }
 

@@ -1,13 +1,13 @@
 /** The in-memory room store: membership, room selection, and one encoding per broadcast. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InMemoryAdapter, PacketType, type StoreNamespace, type StoreSocket } from "../../src/index.ts";
+import { type Fanout, InMemoryAdapter, PacketType, type StoreNamespace, type StoreSocket } from "../../src/index.ts";
 import { defaultScheduler } from "../../src/index.ts";
 
-function fakeNamespace(ids: string[]) {
+function fakeNamespace(ids: string[], fanout?: Fanout) {
   const writes = new Map<string, unknown[]>();
   const sockets = new Map<string, StoreSocket>();
-  const nsp: StoreNamespace = { name: "/", sockets, scheduler: defaultScheduler, _nextAckId: () => 1 };
+  const nsp: StoreNamespace = { name: "/", sockets, scheduler: defaultScheduler, fanout, _outgoingListeners: 0, _nextAckId: () => 1 };
   const adapter = new InMemoryAdapter(nsp);
   for (const id of ids) {
     writes.set(id, []);
@@ -19,7 +19,7 @@ function fakeNamespace(ids: string[]) {
     });
     adapter.addAll(id, [id]);
   }
-  return { adapter, writes };
+  return { adapter, writes, nsp };
 }
 
 test("a broadcast is encoded once: every member gets the very same encoded frames", () => {
@@ -48,4 +48,63 @@ test("rooms: union without duplicates, except, delAll and room events", () => {
   assert.equal(adapter.rooms.has("vip"), false);
   assert.deepEqual(events, ["create:x", "create:y", "create:vip", "delete:c", "delete:vip"]);
   assert.deepEqual([...adapter.socketRooms("a")!].sort(), ["a", "x", "y"]);
+});
+
+/** A fake runtime pub/sub: topic → subscribers, publish delivers to each like Bun's server.publish. */
+function fakePubSub() {
+  const topics = new Map<string, Set<string>>();
+  const published: Array<[string, string]> = [];
+  const received = new Map<string, string[]>();
+  const fanout: Fanout = {
+    publish(topic, frame) {
+      published.push([topic, frame]);
+      for (const id of topics.get(topic) ?? []) (received.get(id) ?? received.set(id, []).get(id)!).push(frame);
+    },
+  };
+  const sink = (id: string) => ({
+    subscribe: (t: string) => (topics.get(t) ?? topics.set(t, new Set()).get(t)!).add(id),
+    unsubscribe: (t: string) => topics.get(t)?.delete(id),
+  });
+  return { fanout, sink, published, received, topics };
+}
+
+test("native fan-out: one publish for subscribed members, direct writes for the others, same result", () => {
+  const ps = fakePubSub();
+  const { adapter, writes } = fakeNamespace(["ws1", "ws2", "poll"], ps.fanout);
+  for (const id of ["ws1", "ws2", "poll"]) adapter.addAll(id, ["room"]);
+  adapter.attachTopics("ws1", ps.sink("ws1"));
+  adapter.attachTopics("ws2", ps.sink("ws2"));
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev", 1] }, { rooms: new Set(["room"]) });
+  assert.deepEqual(ps.published, [["/\u0000room", '42["ev",1]']]);
+  assert.deepEqual(ps.received.get("ws1"), ['42["ev",1]']);
+  assert.deepEqual(ps.received.get("ws2"), ['42["ev",1]']);
+  assert.deepEqual(writes.get("poll"), [['2["ev",1]']]);
+  assert.equal(writes.get("ws1")!.length, 0);
+});
+
+test("native fan-out is skipped where it would change the result: except, several rooms, binary", () => {
+  const ps = fakePubSub();
+  const { adapter, writes } = fakeNamespace(["a", "b"], ps.fanout);
+  adapter.addAll("a", ["r", "s"]);
+  adapter.addAll("b", ["r", "s", "vip"]);
+  adapter.attachTopics("a", ps.sink("a"));
+  adapter.attachTopics("b", ps.sink("b"));
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e"] }, { rooms: new Set(["r"]), except: new Set(["vip"]) });
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e"] }, { rooms: new Set(["r", "s"]) });
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e", new Uint8Array([1])] }, { rooms: new Set(["r"]) });
+  assert.equal(ps.published.length, 0);
+  assert.equal(writes.get("a")!.length, 3); // except did not apply to a; two rooms delivered once; binary
+  assert.equal(writes.get("b")!.length, 2);
+});
+
+test("leaving a room or disconnecting unsubscribes its topics", () => {
+  const ps = fakePubSub();
+  const { adapter } = fakeNamespace(["a"], ps.fanout);
+  adapter.addAll("a", ["r", "s"]);
+  adapter.attachTopics("a", ps.sink("a"));
+  assert.deepEqual([...ps.topics.keys()].sort(), ["/\u0000r", "/\u0000s"]);
+  adapter.del("a", "r");
+  assert.equal(ps.topics.get("/\u0000r")!.size, 0);
+  adapter.delAll("a");
+  assert.equal(ps.topics.get("/\u0000s")!.size, 0);
 });

@@ -118,6 +118,17 @@ const section: Section = (target) => {
       assert.deepEqual(((await a!.timeout(2000).emitWithAck("fetch", "fleet")) as Array<{ id: string }>).map((s) => s.id), [a!.id, b!.id].sort());
     });
 
+    it("room broadcasts use the runtime's native fan-out where it has one (Bun), with the same result", async () => {
+      const [a, b] = await group(target(), 2, "native", ["websocket"]);
+      const [p] = await group(target(), 1, "native", ["polling"]);
+      const before = (await a!.timeout(2000).emitWithAck("fanout-count")) as number | null;
+      const r = await receivers([a!, b!, p!], "nat", "x", () => a!.timeout(2000).emitWithAck("bcast", { to: ["native"] }, "nat", "x"));
+      assert.deepEqual(r, [true, true, true]);
+      const after = (await a!.timeout(2000).emitWithAck("fanout-count")) as number | null;
+      if (target().name === "bun") assert.ok(after! > before!, `no native publish (${before} → ${after})`);
+      else assert.equal(after, null, "this runtime has no native fan-out");
+    });
+
     it("serverSideEmit with an ack completes with no responses on a single node", async () => {
       const [a] = await group(target(), 1, null);
       assert.deepEqual(await a!.timeout(2000).emitWithAck("server-side-emit"), { error: null, responses: [] });
