@@ -5,8 +5,8 @@ export { Namespace, ParentNamespace } from "./socket/namespace.ts";
 export type { ExtendedError, Middleware, NamespaceMatcher } from "./socket/namespace.ts";
 export { Socket } from "./socket/socket.ts";
 export type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket/socket.ts";
-export { BroadcastOperator } from "./socket/broadcast.ts";
-export type { RemoteSocket } from "./socket/broadcast.ts";
+export { BroadcastOperator, RemoteSocket } from "./socket/broadcast.ts";
+export type { RemoteSocketLike } from "./socket/broadcast.ts";
 export type { Handshake } from "./socket/handshake.ts";
 export { Client } from "./socket/client.ts";
 export type * from "./socket/typed-events.ts";
@@ -23,7 +23,7 @@ export { ERROR_CODES, ERROR_MESSAGES, EngineRequestError } from "./engine/errors
 
 export { InMemoryAdapter } from "./rooms/memory.ts";
 export { SessionAwareAdapter } from "./rooms/session-aware.ts";
-export type { BroadcastFlags, BroadcastOptions, Room, Session, SessionToPersist, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./rooms/types.ts";
+export type { BroadcastFlags, BroadcastOptions, Room, Session, SessionToPersist, SocketDetails, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./rooms/types.ts";
 
 export { defaultScheduler } from "./ports.ts";
 export type { Fanout, RequestContext, Scheduler, Servable, Upgrade, WebSocketHandler, WebSocketLike } from "./ports.ts";

@@ -4,7 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import { encode, type Packet } from "../socket/parser.ts";
-import type { BroadcastOptions, Room, Session, SessionToPersist, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./types.ts";
+import type { BroadcastOptions, Room, Session, SessionToPersist, SocketDetails, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./types.ts";
 
 export interface AdapterEvents {
   "create-room": (room: Room) => void;
@@ -212,7 +212,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     return Promise.resolve(ids);
   }
 
-  fetchSockets(opts: BroadcastOptions): Promise<StoreSocket[]> {
+  /** Local sockets; a cluster store adds `SocketDetails` of the other nodes' sockets. */
+  fetchSockets(opts: BroadcastOptions): Promise<Array<StoreSocket | SocketDetails>> {
     const out: StoreSocket[] = [];
     this.apply(opts, (s) => out.push(s));
     return Promise.resolve(out);
@@ -232,9 +233,13 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     for (const s of list) s.disconnect(close);
   }
 
-  /** Sends to the other nodes of the cluster; alone, there are none. Returns how many were reached. */
-  serverSideEmit(_packet: unknown[]): number {
-    return 0;
+  /**
+   * Sends `[ev, ...args]` to the other nodes of the cluster; a trailing function is the ack, called with
+   * `(err, responses)` once every other node answered. Alone there are none: it completes with no responses.
+   */
+  serverSideEmit(packet: unknown[]): void {
+    const ack = packet[packet.length - 1];
+    if (typeof ack === "function") queueMicrotask(() => (ack as (err: Error | null, r: unknown[]) => void)(null, []));
   }
 
   persistSession(_session: SessionToPersist): Promise<void> | void {}

@@ -41,6 +41,14 @@ export interface Session extends SessionToPersist {
   missedPackets: unknown[][];
 }
 
+/** A socket on another node, as a cluster store reports it (`fetchSockets`). */
+export interface SocketDetails {
+  id: SocketId;
+  handshake: unknown;
+  rooms: Room[];
+  data: unknown;
+}
+
 /** What the room store needs from one socket, kept structural so rooms/ does not depend on socket/. */
 export interface StoreSocket {
   readonly id: SocketId;

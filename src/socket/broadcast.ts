@@ -5,12 +5,12 @@
 import { PacketType, type Packet } from "./parser.ts";
 import { RESERVED_EVENTS, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./typed-events.ts";
 import type { InMemoryAdapter } from "../rooms/memory.ts";
-import type { BroadcastFlags, Room, SocketId, StoreSocket } from "../rooms/types.ts";
+import type { BroadcastFlags, Room, SocketDetails, SocketId, StoreSocket } from "../rooms/types.ts";
 import type { Handshake } from "./handshake.ts";
 
-/** What `fetchSockets()` returns: enough of a socket to read it and act on it, as in socket.io. */
+/** What `fetchSockets()` returns: a local `Socket`, or a `RemoteSocket` for a socket on another node. */
 // deno-lint-ignore no-explicit-any
-export interface RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
+export interface RemoteSocketLike<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
   readonly id: SocketId;
   readonly handshake: Handshake;
   readonly rooms: Set<Room>;
@@ -19,7 +19,6 @@ export interface RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, S
   join(room: Room | Room[]): unknown;
   leave(room: Room): unknown;
   disconnect(close?: boolean): unknown;
-  timeout(ms: number): unknown;
 }
 
 const toArray = (r: Room | Room[]) => (Array.isArray(r) ? r : [r]);
@@ -138,8 +137,13 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return new Set((await this.adapter.fetchSockets(this.#opts)).map((s) => s.id));
   }
 
-  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
-    return this.adapter.fetchSockets(this.#opts) as unknown as Promise<RemoteSocket<EmitEvents, SocketData>[]>;
+  async fetchSockets(): Promise<RemoteSocketLike<EmitEvents, SocketData>[]> {
+    const list = await this.adapter.fetchSockets(this.#opts);
+    return list.map((s) =>
+      "_writeEncoded" in s
+        ? (s as unknown as RemoteSocketLike<EmitEvents, SocketData>)
+        : new RemoteSocket<EmitEvents, SocketData>(this.adapter, s as SocketDetails)
+    );
   }
 
   socketsJoin(room: Room | Room[]): void {
@@ -152,6 +156,46 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
 
   disconnectSockets(close = false): void {
     this.adapter.disconnectSockets(this.#opts, close);
+  }
+}
+
+/** A socket on another node of the cluster, acted on through the room store (socket.io's `RemoteSocket`). */
+// deno-lint-ignore no-explicit-any
+export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> implements RemoteSocketLike<EmitEvents, SocketData> {
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  readonly rooms: Set<Room>;
+  readonly data: SocketData;
+  #operator: BroadcastOperator<EmitEvents, SocketData>;
+
+  constructor(private readonly adapter: InMemoryAdapter, details: SocketDetails, flags: BroadcastFlags = { expectSingleResponse: true }) {
+    this.id = details.id;
+    this.handshake = details.handshake as Handshake;
+    this.rooms = new Set(details.rooms);
+    this.data = details.data as SocketData;
+    this.#operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), flags);
+  }
+
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.#operator.emit(ev, ...args);
+  }
+
+  /** A copy whose next `emit` with a callback waits at most `ms` for the ack. */
+  timeout(ms: number): RemoteSocket<EmitEvents, SocketData> {
+    return new RemoteSocket(this.adapter, { id: this.id, handshake: this.handshake, rooms: [...this.rooms], data: this.data }, { expectSingleResponse: true, timeout: ms });
+  }
+
+  join(room: Room | Room[]): void {
+    this.adapter.addSockets({ rooms: new Set([this.id]) }, toArray(room));
+  }
+
+  leave(room: Room): void {
+    this.adapter.delSockets({ rooms: new Set([this.id]) }, [room]);
+  }
+
+  disconnect(close = false): this {
+    this.adapter.disconnectSockets({ rooms: new Set([this.id]) }, close);
+    return this;
   }
 }
 

@@ -7,7 +7,7 @@ import type { Fanout, Scheduler } from "../ports.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
 import { SessionAwareAdapter } from "../rooms/session-aware.ts";
 import type { Room, SocketId } from "../rooms/types.ts";
-import { BroadcastOperator, type RemoteSocket } from "./broadcast.ts";
+import { BroadcastOperator, type RemoteSocketLike } from "./broadcast.ts";
 import { buildHandshake } from "./handshake.ts";
 import { PacketType } from "./parser.ts";
 import { Socket } from "./socket.ts";
@@ -179,7 +179,7 @@ export class Namespace<
     return this.#operator().allSockets();
   }
 
-  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+  fetchSockets(): Promise<RemoteSocketLike<EmitEvents, SocketData>[]> {
     return this.#operator().fetchSockets();
   }
 
@@ -203,19 +203,24 @@ export class Namespace<
     if (typeof ev === "string" && ["connect", "connection", "new_namespace"].includes(ev)) {
       throw new Error(`"${ev}" is a reserved event name`);
     }
-    const last = args[args.length - 1];
-    const reached = this.adapter.serverSideEmit([ev, ...args]);
-    if (typeof last === "function" && reached === 0) {
-      // no other node will answer: complete at once with no responses, as socket.io does with one node
-      queueMicrotask(() => (last as (err: Error | null, r: unknown[]) => void)(null, []));
-    }
+    // the room store delivers to the other nodes and, with a trailing callback, answers it
+    this.adapter.serverSideEmit([ev, ...args]);
     return true;
   }
 
   serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
-      this.serverSideEmit(ev, ...args, (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses)));
+      this.serverSideEmit(ev, ...args, (err: (Error & { responses?: unknown[] }) | null, responses: unknown[]) => {
+        if (!err) return resolve(responses);
+        err.responses = responses; // as socket.io: the answers that did arrive before the timeout
+        reject(err);
+      });
     });
+  }
+
+  /** A `serverSideEmit` from another node: emitted to this namespace's listeners (`io.on(ev, …)`). */
+  _onServerSideEmit(args: unknown[]): void {
+    this._emit(...(args as [string, ...unknown[]]));
   }
 
   /** Emitted on a child namespace's own listeners; used by the parent of dynamic namespaces. */

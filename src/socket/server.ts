@@ -9,7 +9,7 @@ import type { EngineOptions } from "../engine/options.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
 import { SessionAwareAdapter } from "../rooms/session-aware.ts";
 import type { Room, SocketId, StoreNamespace } from "../rooms/types.ts";
-import type { BroadcastOperator, RemoteSocket } from "./broadcast.ts";
+import type { BroadcastOperator, RemoteSocketLike } from "./broadcast.ts";
 import { Client } from "./client.ts";
 import { type Middleware, Namespace, type NamespaceMatcher, ParentNamespace } from "./namespace.ts";
 import type { Socket } from "./socket.ts";
@@ -49,13 +49,15 @@ export interface ServerReservedEvents<S> {
   new_namespace: (nsp: Namespace) => void;
 }
 
+type ServerEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = ServerReservedEvents<Socket<L, E, S, D>> & S;
+
 export class Server<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // deno-lint-ignore no-explicit-any
   SocketData = any,
-> extends Emitter<ServerReservedEvents<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> & ServerSideEvents> {
+> extends Emitter<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
   readonly engine: EngineServer;
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly _nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
@@ -76,10 +78,37 @@ export class Server<
       : undefined;
     this.#adapterFactory = opts.adapter;
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-    // io.on("connection") is the main namespace's connection event, as in socket.io
-    this.sockets._on("connection", (s: unknown) => this._emit("connection", s));
-    this.sockets._on("connect", (s: unknown) => this._emit("connect", s));
     this.engine.on("connection", (conn) => new Client(this, conn));
+  }
+
+  // As in socket.io, the server's listener methods are the main namespace's: `io.on("connection")` and
+  // `io.on(ev)` for `serverSideEmit` events both land there. Only "new_namespace" is the server's own.
+  override on<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev: E, listener: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E]): this {
+    if (ev === "new_namespace") return super.on(ev, listener);
+    this.sockets._on(ev, listener);
+    return this;
+  }
+
+  override once<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev: E, listener: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E]): this {
+    if (ev === "new_namespace") return super.once(ev, listener);
+    (this.sockets.once as (e: unknown, l: unknown) => unknown)(ev, listener);
+    return this;
+  }
+
+  override off<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev?: E, listener?: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E]): this {
+    if (ev === "new_namespace") return super.off(ev, listener);
+    (this.sockets.off as (e: unknown, l: unknown) => unknown)(ev, listener);
+    return this;
+  }
+
+  override listeners<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev: E): ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E][] {
+    if (ev === "new_namespace") return super.listeners(ev);
+    return (this.sockets.listeners as (e: unknown) => never[])(ev);
+  }
+
+  override listenerCount<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev: E): number {
+    if (ev === "new_namespace") return super.listenerCount(ev);
+    return (this.sockets.listenerCount as (e: unknown) => number)(ev);
   }
 
   _createAdapter(nsp: StoreNamespace): InMemoryAdapter {
@@ -224,7 +253,7 @@ export class Server<
     return this.sockets.allSockets();
   }
 
-  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+  fetchSockets(): Promise<RemoteSocketLike<EmitEvents, SocketData>[]> {
     return this.sockets.fetchSockets();
   }
 
