@@ -23,6 +23,10 @@ export { ERROR_CODES, ERROR_MESSAGES, EngineRequestError } from "./engine/errors
 
 export { InMemoryAdapter } from "./rooms/memory.ts";
 export { SessionAwareAdapter } from "./rooms/session-aware.ts";
+export { ClusterAdapter } from "./rooms/cluster.ts";
+export type { ClusterAdapterOptions } from "./rooms/cluster.ts";
+export { decodeOptions, EMITTER_UID, encodeOptions, MessageType, randomUid, RESPONSE_TYPES } from "./rooms/cluster-protocol.ts";
+export type { AnyClusterMessage, ClusterMessage, ClusterResponse, EncodedOptions } from "./rooms/cluster-protocol.ts";
 export type { BroadcastFlags, BroadcastOptions, Room, Session, SessionToPersist, SocketDetails, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./rooms/types.ts";
 
 export { defaultScheduler } from "./ports.ts";

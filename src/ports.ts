@@ -9,6 +9,13 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   /** bytes queued but not yet written, when the runtime tells (used for backpressure) */
   readonly bufferedAmount?: number;
+  /**
+   * Optional frame sharing (Node): `prepare` builds the complete WebSocket frame of a text message once, and
+   * `sendPrepared` writes such a frame; a broadcast then frames its packet once for all members. Frames
+   * from `prepare` must be valid for every socket of the same adapter.
+   */
+  prepare?(text: string): unknown;
+  sendPrepared?(frame: unknown): void;
   /** native pub/sub (Bun): the room store subscribes a socket to its rooms' topics */
   subscribe?(topic: string): void;
   unsubscribe?(topic: string): void;
@@ -45,9 +52,17 @@ export interface RequestContext {
   upgrade?: Upgrade;
 }
 
+/** What a timer is for (see `Scheduler.setTimeout`). */
+export type TimerKind = "heartbeat";
+
 /** Timers. A Durable Object swaps this for one driven by a single storage alarm. */
 export interface Scheduler {
-  setTimeout(fn: () => void, ms: number): unknown;
+  /**
+   * `kind` "heartbeat" marks the engine's ping timers: the only ones a hibernating Durable Object can
+   * rebuild after a wake (from the session record), so only those may move to its storage alarm; any other
+   * timer holds a closure and must keep the object in memory. Other schedulers ignore it.
+   */
+  setTimeout(fn: () => void, ms: number, kind?: TimerKind): unknown;
   clearTimeout(handle: unknown): void;
 }
 

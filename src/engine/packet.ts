@@ -16,6 +16,18 @@ export interface Packet {
   compress?: boolean;
 }
 
+/**
+ * One text message sent to many sessions (a broadcast): the engine frame `4<data>` is built once, and a
+ * runtime that can pre-frame it (`WebSocketLike.prepare`) does so once too.
+ */
+export class SharedMessage {
+  readonly wire: string;
+  prepared: unknown = undefined;
+  constructor(readonly data: string) {
+    this.wire = PACKET_TYPES.message + data;
+  }
+}
+
 /** polling payloads separate packets with the ASCII record separator */
 export const SEPARATOR = "\x1e";
 

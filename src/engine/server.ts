@@ -3,7 +3,7 @@
  * handshake, polling GET/POST, WebSocket sessions and upgrades. Adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { Fanout, RequestContext, WebSocketHandler } from "../ports.ts";
+import type { Fanout, RequestContext, WebSocketHandler, WebSocketLike } from "../ports.ts";
 import { corsHeaders } from "./cors.ts";
 import { ERROR_CODES, EngineRequestError } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
@@ -171,6 +171,28 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     });
     session.open();
     this.emitReserved("connection", session);
+  }
+
+  /**
+   * Re-creates an open WebSocket session from a record, bound to a runtime socket that outlived this server
+   * object (a Durable Object waking from hibernation, see engine/restore.ts). No handshake, no open packet
+   * and no "connection" event: the caller rebuilds the socket.io side (socket/restore.ts) and delivers the
+   * socket's messages to the returned handler.
+   */
+  restoreSession(id: string, request: Request, remoteAddress: string, ws: WebSocketLike, heartbeat: { nextPingIn: number; pongWithin?: number }): { session: EngineSocket; handler: WebSocketHandler } {
+    let created: EngineSocket | undefined;
+    const handler = this.#wsHandler((transport) => {
+      created = new EngineSocket(id, request, remoteAddress, transport, this.#session);
+      return true;
+    });
+    handler.onOpen(ws);
+    const session = created!;
+    this.clients.set(id, session);
+    session.on("close", () => {
+      if (this.clients.get(id) === session) this.clients.delete(id);
+    });
+    session.resume(heartbeat.nextPingIn, heartbeat.pongWithin);
+    return { session, handler };
   }
 
   /** Builds the adapter-facing handler; `attach` decides what the new socket is for. */

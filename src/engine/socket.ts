@@ -4,7 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import type { Scheduler } from "../ports.ts";
-import { decodePacket, EngineParseError, type Packet, type PacketType, type RawData } from "./packet.ts";
+import { decodePacket, EngineParseError, PACKET_TYPES, type Packet, type PacketType, type RawData, type SharedMessage } from "./packet.ts";
 import type { PollingTransport, Transport, WebSocketTransport } from "./transports.ts";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
@@ -81,8 +81,27 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   /** engine.io's `send`/`write`: a message packet; `callback` runs once the buffer holding it was flushed. */
   send(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
+    if (typeof data === "string" && !callback && this.#direct()) {
+      (this.transport as WebSocketTransport).sendText(PACKET_TYPES.message + data);
+      return this;
+    }
     this.#sendPacket("message", data, options?.compress, callback);
     return this;
+  }
+
+  /** A broadcast's message: framed once for every session that takes the direct path. */
+  sendShared(message: SharedMessage, compress?: boolean): void {
+    if (this.#direct()) return (this.transport as WebSocketTransport).sendShared(message);
+    this.#sendPacket("message", message.data, compress);
+  }
+
+  /**
+   * Whether a message may skip the write buffer: an open WebSocket writes at once, so with nothing buffered
+   * and nobody observing packets the order and the events are the same as through `#flush`.
+   */
+  #direct(): boolean {
+    return this.readyState === "open" && this.transport.name === "websocket" && this.#writeBuffer.length === 0 &&
+      !this.hasListeners("packetCreate") && !this.hasListeners("flush") && !this.hasListeners("drain");
   }
 
   write(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
@@ -192,7 +211,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     }
   }
 
-  #schedulePing(): void {
+  #schedulePing(delay = this.#config.pingInterval, pongWithin = this.#config.pingTimeout): void {
     const s = this.#config.scheduler;
     s.clearTimeout(this.#pingIntervalTimer);
     this.#pingIntervalTimer = s.setTimeout(() => {
@@ -200,8 +219,18 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       s.clearTimeout(this.#pingTimeoutTimer);
       this.#pingTimeoutTimer = s.setTimeout(() => {
         if (this.readyState !== "closed") this.onClose("ping timeout");
-      }, this.#config.pingTimeout);
-    }, this.#config.pingInterval);
+      }, pongWithin, "heartbeat");
+    }, delay, "heartbeat");
+  }
+
+  /**
+   * Opens a session rebuilt from a record, without an open packet (a Durable Object waking from hibernation,
+   * see engine/restore.ts): the next ping goes out in `nextPingIn` ms and its pong must come within
+   * `pongWithin` ms, so the heartbeat goes on where it stopped instead of restarting.
+   */
+  resume(nextPingIn: number, pongWithin = this.#config.pingTimeout): void {
+    this.readyState = "open";
+    this.#schedulePing(Math.max(0, nextPingIn), Math.max(0, pongWithin));
   }
 
   /** A WebSocket arrived for this polling session: run the probe dance on it. */

@@ -4,7 +4,7 @@
  * session gives it.
  */
 import type { WebSocketLike } from "../ports.ts";
-import { encodeForWebSocket, encodePayload, type Packet, type RawData } from "./packet.ts";
+import { encodeForWebSocket, encodePayload, type Packet, type RawData, type SharedMessage } from "./packet.ts";
 
 export interface TransportEvents {
   onPacket(packet: RawData): void;
@@ -54,6 +54,18 @@ export class WebSocketTransport implements Transport {
   send(packets: Packet[]): void {
     if (this.#closed) return;
     for (const p of packets) this.#ws.send(encodeForWebSocket(p));
+  }
+
+  /** One text message, no Packet objects: the hot path of acks, emits and broadcasts. */
+  sendText(wire: string): void {
+    if (!this.#closed) this.#ws.send(wire);
+  }
+
+  sendShared(message: SharedMessage): void {
+    if (this.#closed) return;
+    const ws = this.#ws;
+    if (ws.sendPrepared && ws.prepare) ws.sendPrepared(message.prepared ??= ws.prepare(message.wire));
+    else ws.send(message.wire);
   }
 
   close(done: () => void): void {

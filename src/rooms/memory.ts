@@ -4,6 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import { encode, type Packet } from "../socket/parser.ts";
+import { SharedMessage } from "../engine/packet.ts";
 import type { BroadcastOptions, Room, Session, SessionToPersist, SocketDetails, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./types.ts";
 
 export interface AdapterEvents {
@@ -126,9 +127,10 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     const members = this.rooms.get(room!);
     if (members && members.size > subscribed) {
       const flags = opts.flags ?? {};
+      const message = new SharedMessage(frame);
       for (const id of members) {
         if (this.#sinks.has(id)) continue;
-        this.nsp.sockets.get(id)?._writeEncoded(encoded, flags);
+        this.nsp.sockets.get(id)?._writeShared(message, flags);
       }
     }
     return true;
@@ -181,6 +183,17 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     const encoded = encode(packet);
     if (this.#publish(encoded, opts)) return;
     const args = packet.data as unknown[];
+    const text = encoded.length === 1 ? encoded[0] : undefined;
+    if (typeof text === "string") {
+      // one frame for everyone: built once, framed once where the runtime can (SharedMessage)
+      const message = new SharedMessage(text);
+      const notify = this.nsp._outgoingListeners > 0;
+      this.apply(opts, (socket) => {
+        if (notify) socket._notifyOutgoing(args);
+        socket._writeShared(message, flags);
+      });
+      return;
+    }
     this.apply(opts, (socket) => {
       socket._notifyOutgoing(args);
       socket._writeEncoded(encoded, flags);

@@ -1,6 +1,7 @@
 /** The room store contract (socket.io calls it "adapter"): what a namespace needs from membership + fan-out. */
 import type { Packet } from "../socket/parser.ts";
 import type { Fanout, Scheduler } from "../ports.ts";
+import type { SharedMessage } from "../engine/packet.ts";
 
 /** A socket's handle on native pub/sub topics (see `Fanout`). */
 export interface TopicSink {
@@ -57,6 +58,8 @@ export interface StoreSocket {
   readonly rooms: Set<Room>;
   /** writes an already-encoded packet (one string + attachments) to this socket's connection */
   _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void;
+  /** writes a broadcast's single text frame, shared by all recipients (framed once where the runtime can) */
+  _writeShared(message: SharedMessage, flags: BroadcastFlags): void;
   /** runs `onAnyOutgoing` listeners */
   _notifyOutgoing(args: unknown[]): void;
   _registerAck(id: number, ack: (...args: unknown[]) => void): void;

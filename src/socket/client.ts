@@ -3,7 +3,7 @@
  * multiplexed on it, answers CONNECT, and closes the connection on any protocol violation.
  */
 import type { EngineSocket, EngineCloseReason } from "../engine/socket.ts";
-import type { RawData } from "../engine/packet.ts";
+import type { RawData, SharedMessage } from "../engine/packet.ts";
 import type { BroadcastFlags } from "../rooms/types.ts";
 import { Decoder, encode, type Packet, PacketType, ParseError } from "./parser.ts";
 import type { Server } from "./server.ts";
@@ -117,6 +117,14 @@ export class Client {
     if (flags.volatile && !conn.transport.writable) return;
     if (encoded.length === 1) conn.send(encoded[0]!, flags.compress === undefined ? undefined : { compress: flags.compress });
     else conn.sendMany(encoded, flags.compress);
+  }
+
+  /** A broadcast's single-frame packet, shared by every recipient. */
+  _writeShared(message: SharedMessage, flags: BroadcastFlags): void {
+    const conn = this.conn;
+    if (conn.readyState !== "open") return;
+    if (flags.volatile && !conn.transport.writable) return;
+    conn.sendShared(message, flags.compress);
   }
 
   /** `socket.disconnect(true)`: leave every namespace, then close the connection. */

@@ -5,6 +5,7 @@
 import { Emitter } from "../util/emitter.ts";
 import { randomId } from "../util/id.ts";
 import { encode, type Packet, PacketType } from "./parser.ts";
+import type { SharedMessage } from "../engine/packet.ts";
 import { RESERVED_EVENTS, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./typed-events.ts";
 import type { BroadcastFlags, Room, Session, SocketId } from "../rooms/types.ts";
 import type { InMemoryAdapter } from "../rooms/memory.ts";
@@ -63,6 +64,12 @@ export class Socket<
   connected = false;
   /** whether this socket restored a previous session (connection state recovery) */
   recovered = false;
+  /**
+   * whether this socket object was rebuilt around a connection that outlived the server object (a Durable
+   * Object waking from hibernation): connection listeners run again to re-register handlers, so skip
+   * one-time side effects (welcome messages, counters) when it is set
+   */
+  restored = false;
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly client: Client;
   #acks = new Map<number, Ack>();
@@ -219,6 +226,10 @@ export class Socket<
 
   _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
     this.client._writeEncoded(encoded, flags);
+  }
+
+  _writeShared(message: SharedMessage, flags: BroadcastFlags): void {
+    this.client._writeShared(message, flags);
   }
 
   _notifyOutgoing(args: unknown[]): void {

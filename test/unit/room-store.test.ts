@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type Fanout, InMemoryAdapter, PacketType, type StoreNamespace, type StoreSocket } from "../../src/index.ts";
 import { defaultScheduler } from "../../src/index.ts";
+import { SharedMessage } from "../../src/engine/packet.ts";
 
 function fakeNamespace(ids: string[], fanout?: Fanout) {
   const writes = new Map<string, unknown[]>();
@@ -14,6 +15,7 @@ function fakeNamespace(ids: string[], fanout?: Fanout) {
     sockets.set(id, {
       id, handshake: {}, data: {}, rooms: new Set(),
       _writeEncoded: (encoded) => writes.get(id)!.push(encoded),
+      _writeShared: (message) => writes.get(id)!.push(message),
       _notifyOutgoing: () => {}, _registerAck: () => {},
       join: (r) => adapter.addAll(id, Array.isArray(r) ? r : [r]), leave: (r) => adapter.del(id, r), disconnect: () => {},
     });
@@ -32,6 +34,18 @@ test("a broadcast is encoded once: every member gets the very same encoded frame
   assert.equal(wa, wb, "encoded once, shared by reference");
   assert.deepEqual(wa, ['51-["ev",{"_placeholder":true,"num":0}]', new Uint8Array([1])]);
   assert.equal(writes.get("c")!.length, 0);
+});
+
+test("a text broadcast shares one SharedMessage: the engine frame is built once for all members", () => {
+  const { adapter, writes } = fakeNamespace(["a", "b"]);
+  adapter.addAll("a", ["room"]);
+  adapter.addAll("b", ["room"]);
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev", "x"] }, { rooms: new Set(["room"]) });
+  const [ma] = writes.get("a")!;
+  const [mb] = writes.get("b")!;
+  assert.ok(ma instanceof SharedMessage);
+  assert.equal(ma, mb);
+  assert.equal((ma as SharedMessage).wire, '42["ev","x"]');
 });
 
 test("rooms: union without duplicates, except, delAll and room events", () => {
@@ -78,7 +92,7 @@ test("native fan-out: one publish for subscribed members, direct writes for the 
   assert.deepEqual(ps.published, [["/\u0000room", '42["ev",1]']]);
   assert.deepEqual(ps.received.get("ws1"), ['42["ev",1]']);
   assert.deepEqual(ps.received.get("ws2"), ['42["ev",1]']);
-  assert.deepEqual(writes.get("poll"), [['2["ev",1]']]);
+  assert.deepEqual(writes.get("poll")!.map((m) => (m as SharedMessage).wire), ['42["ev",1]']);
   assert.equal(writes.get("ws1")!.length, 0);
 });
 

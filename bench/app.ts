@@ -1,0 +1,23 @@
+/**
+ * The shared bench-server contract (../../shared/bench/README.md) written once against Portio's core:
+ * join (acked), bcast to a room (sender included), echo with ack. Each runtime entry only serves it.
+ */
+import { Server } from "../src/index.ts";
+
+type Ack = (...args: unknown[]) => void;
+
+export function benchServer(env: (name: string) => string | undefined): Server {
+  const io = new Server({
+    pingInterval: Number(env("PING_INTERVAL") ?? 25000),
+    pingTimeout: Number(env("PING_TIMEOUT") ?? 20000),
+  });
+  io.on("connection", (socket) => {
+    socket.on("join", (room: string, ack?: Ack) => {
+      socket.join(room);
+      if (typeof ack === "function") ack();
+    });
+    socket.on("bcast", (room: string, payload: unknown) => io.to(room).emit("msg", payload));
+    socket.on("echo", (payload: unknown, ack: Ack) => ack(payload));
+  });
+  return io;
+}

@@ -1,0 +1,146 @@
+/**
+ * Connection state recovery kept in a key-value storage (a Durable Object's), so a client that drops and
+ * comes back within `maxDisconnectionDuration` recovers its id, rooms, data and missed messages even when
+ * the object holding it was evicted, redeployed or restarted in between. Same wire behaviour as
+ * session-aware.ts; the differences are the storage and that nothing here needs a timer (a pending timer
+ * would keep a Durable Object from hibernating): old entries are swept while writing new ones.
+ *
+ * Keys, under the given prefix and the namespace: `p:<offset>` a stored broadcast, `r:<pid>` a session.
+ * Offsets are fixed-width base-36 (time, then a counter), so storage's key order is emission order.
+ */
+import { InMemoryAdapter } from "./memory.ts";
+import { includes } from "./session-aware.ts";
+import { PacketType, type Packet } from "../socket/parser.ts";
+import type { BroadcastOptions, Room, Session, SessionToPersist, StoreNamespace } from "./types.ts";
+
+/** The key-value API of Durable Object storage, as much of it as Portio uses. */
+export interface KeyValueStorage {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  get<T = unknown>(keys: string[]): Promise<Map<string, T>>;
+  put<T>(key: string, value: T): Promise<void>;
+  put<T>(entries: Record<string, T>): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  delete(keys: string[]): Promise<number>;
+  list<T = unknown>(options?: { start?: string; end?: string; prefix?: string; reverse?: boolean; limit?: number }): Promise<Map<string, T>>;
+}
+
+/** Durable Object storage takes at most 128 keys per batch call. */
+export const STORAGE_BATCH = 128;
+
+export async function deleteKeys(storage: KeyValueStorage, keys: readonly string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += STORAGE_BATCH) await storage.delete(keys.slice(i, i + STORAGE_BATCH));
+}
+
+/** A write nobody awaits: Durable Objects hold outgoing messages until pending writes are stored. */
+export function putQuietly(storage: KeyValueStorage, key: string, value: unknown): void {
+  try {
+    storage.put(key, value).catch((err) => console.error(`portio: storage write of ${key} failed`, err));
+  } catch (err) {
+    // not structured-cloneable, or over the value size limit (128 KiB, 2 MiB on SQLite-backed objects)
+    console.error(`portio: storage write of ${key} refused`, err);
+  }
+}
+
+interface StoredPacket {
+  at: number;
+  rooms: Room[];
+  except: Room[];
+  data: unknown[];
+}
+
+interface StoredSession extends SessionToPersist {
+  disconnectedAt: number;
+}
+
+const OFFSET = /^[0-9a-z]{14}$/;
+const timePart = (ms: number) => ms.toString(36).padStart(9, "0");
+
+export interface StorageSessionOptions {
+  /** key prefix, so several servers (paths) share one storage */
+  prefix: string;
+  maxDisconnectionDuration: number;
+}
+
+export class StorageSessionAdapter extends InMemoryAdapter {
+  readonly maxDisconnectionDuration: number;
+  #storage: KeyValueStorage;
+  #prefix: string;
+  #lastMs = 0;
+  #seq = 0;
+  #lastSweep = 0;
+  #sweepEvery: number;
+
+  constructor(nsp: StoreNamespace, storage: KeyValueStorage, options: StorageSessionOptions) {
+    super(nsp);
+    this.#storage = storage;
+    this.#prefix = `${options.prefix}${encodeURIComponent(nsp.name)}:`;
+    this.maxDisconnectionDuration = options.maxDisconnectionDuration;
+    this.#sweepEvery = Math.min(60_000, Math.max(1000, options.maxDisconnectionDuration));
+    // offsets must keep growing across instances even if this machine's clock is behind the last one's
+    storage.list({ start: this.#prefix + "p:", end: this.#prefix + "p;", reverse: true, limit: 1 }).then((last) => {
+      for (const key of last.keys()) this.#lastMs = Math.max(this.#lastMs, parseInt(key.slice(-14, -5), 36));
+    }, () => {});
+  }
+
+  #nextOffset(): string {
+    const now = Date.now();
+    if (now > this.#lastMs) {
+      this.#lastMs = now;
+      this.#seq = 0;
+    } else {
+      this.#seq++; // the clock of a Worker only moves between I/O: many broadcasts share one millisecond
+    }
+    return timePart(this.#lastMs) + this.#seq.toString(36).padStart(5, "0");
+  }
+
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    const storable = packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile;
+    if (storable && Array.isArray(packet.data)) {
+      const offset = this.#nextOffset();
+      // the offset travels as the last argument; the client strips it and remembers it
+      packet.data = [...packet.data, offset];
+      const stored: StoredPacket = { at: Date.now(), rooms: [...opts.rooms], except: [...(opts.except ?? [])], data: packet.data as unknown[] };
+      putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored);
+      this.#maybeSweep();
+    }
+    super.broadcast(packet, opts);
+  }
+
+  override persistSession(session: SessionToPersist): void {
+    const stored: StoredSession = { ...session, disconnectedAt: Date.now() };
+    putQuietly(this.#storage, `${this.#prefix}r:${session.pid}`, stored);
+    this.#maybeSweep();
+  }
+
+  override async restoreSession(pid: string, offset: string): Promise<Session | null> {
+    const key = `${this.#prefix}r:${pid}`;
+    const session = await this.#storage.get<StoredSession>(key);
+    if (!session) return null;
+    await this.#storage.delete(key); // a session is restored at most once
+    if (session.disconnectedAt + this.maxDisconnectionDuration < Date.now() || !OFFSET.test(offset)) return null;
+    const from = `${this.#prefix}p:${offset}`;
+    if ((await this.#storage.get(from)) === undefined) return null; // swept, or never ours: a fresh session
+    const later = await this.#storage.list<StoredPacket>({ start: from, end: this.#prefix + "p;" });
+    const rooms = new Set(session.rooms);
+    const missedPackets: unknown[][] = [];
+    for (const [k, p] of later) if (k !== from && includes(rooms, p)) missedPackets.push(p.data);
+    const { disconnectedAt: _, ...rest } = session;
+    return { ...rest, missedPackets };
+  }
+
+  #maybeSweep(): void {
+    const now = Date.now();
+    if (now - this.#lastSweep < this.#sweepEvery) return;
+    this.#lastSweep = now;
+    this.#sweep(now).catch((err) => console.error("portio: recovery sweep failed", err));
+  }
+
+  async #sweep(now: number): Promise<void> {
+    const threshold = now - this.maxDisconnectionDuration;
+    const old = await this.#storage.list({ start: this.#prefix + "p:", end: `${this.#prefix}p:${timePart(threshold)}` });
+    const expired = [...old.keys()];
+    const sessions = await this.#storage.list<StoredSession>({ prefix: this.#prefix + "r:" });
+    for (const [k, s] of sessions) if (s.disconnectedAt < threshold) expired.push(k);
+    await deleteKeys(this.#storage, expired);
+  }
+}

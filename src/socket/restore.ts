@@ -1,0 +1,95 @@
+/**
+ * The socket.io half of a connection that outlives the server object holding it (a Durable Object waking
+ * from hibernation; the engine half is engine/restore.ts). A socket is rebuilt as it was: same id and pid,
+ * rooms, data, handshake, `connected`; no CONNECT packet is sent and no middleware runs, because the client
+ * never left. The app's connection listeners then run again, since the handlers they registered were lost
+ * with the old objects; `socket.restored` tells them so.
+ */
+import type { EngineSocket } from "../engine/socket.ts";
+import type { Room } from "../rooms/types.ts";
+import { Client } from "./client.ts";
+import { buildHandshake } from "./handshake.ts";
+import type { Server } from "./server.ts";
+import { Socket } from "./socket.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyServer = Server<any, any, any, any>;
+// deno-lint-ignore no-explicit-any
+type AnySocket = Socket<any, any, any, any>;
+
+/** One namespace socket of a connection, as storage keeps it. */
+export interface SocketRecord {
+  nsp: string;
+  id: string;
+  pid?: string;
+  /** rooms besides the socket's own */
+  rooms: Room[];
+  data: unknown;
+  auth: Record<string, unknown>;
+  /** handshake time (ms) */
+  issued: number;
+  recovered: boolean;
+}
+
+export function socketRecordOf(socket: AnySocket): SocketRecord {
+  const rooms: Room[] = [];
+  for (const room of socket.rooms) if (room !== socket.id) rooms.push(room);
+  const record: SocketRecord = {
+    nsp: socket.nsp.name,
+    id: socket.id,
+    rooms,
+    data: socket.data,
+    auth: socket.handshake.auth,
+    issued: socket.handshake.issued,
+    recovered: socket.recovered,
+  };
+  if (socket.pid !== undefined) record.pid = socket.pid;
+  return record;
+}
+
+/**
+ * Rebuilds the Client of a restored engine session and its sockets, in their rooms, without running any
+ * app code: call `announceRestored` once every connection is back, so listeners see the whole object.
+ * A record for a namespace that no longer exists (a dynamic one its matcher now refuses) is dropped.
+ */
+export async function restoreClient(server: AnyServer, conn: EngineSocket, records: readonly SocketRecord[]): Promise<{ client: Client; sockets: AnySocket[] }> {
+  const client = new Client(server, conn);
+  const sockets: AnySocket[] = [];
+  for (const record of records) {
+    const nsp = await server._namespaceFor(record.nsp, record.auth);
+    if (!nsp || conn.readyState !== "open") continue;
+    const handshake = buildHandshake(conn.request, conn.remoteAddress, record.auth);
+    handshake.issued = record.issued;
+    handshake.time = new Date(record.issued).toString();
+    // the constructor's "previous session" path sets id, pid and data; the flags are then set as they were
+    const socket: AnySocket = new Socket(nsp, client, handshake, {
+      sid: record.id,
+      pid: record.pid as string,
+      rooms: record.rooms,
+      data: record.data,
+      missedPackets: [],
+    });
+    socket.recovered = record.recovered;
+    socket.restored = true;
+    socket.connected = true;
+    nsp.sockets.set(socket.id, socket);
+    client._addSocket(socket);
+    await socket.join([socket.id, ...record.rooms]);
+    socket._attachTopics();
+    sockets.push(socket);
+  }
+  return { client, sockets };
+}
+
+/** Runs the namespaces' connection listeners for restored sockets; one that throws does not stop the rest. */
+export function announceRestored(sockets: readonly AnySocket[]): void {
+  for (const socket of sockets) {
+    if (!socket.connected) continue;
+    try {
+      socket.nsp._emit("connect", socket);
+      socket.nsp._emit("connection", socket);
+    } catch (err) {
+      console.error("portio: uncaught error in a connection listener of a restored socket", err);
+    }
+  }
+}
