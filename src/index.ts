@@ -20,6 +20,9 @@ export type { EngineCloseReason, EngineSocketEvents } from "./engine/socket.ts";
 export type { AllowRequest, CookieOptions, EngineOptions } from "./engine/options.ts";
 export type { CorsOptions } from "./engine/cors.ts";
 export { ERROR_CODES, ERROR_MESSAGES, EngineRequestError } from "./engine/errors.ts";
+export { HeaderList, RecordHeaders, toResponse } from "./engine/http.ts";
+export type { HeadersLike, Reply, RequestLike } from "./engine/http.ts";
+export { PayloadTooLargeError } from "./engine/body.ts";
 
 export { InMemoryAdapter } from "./rooms/memory.ts";
 export { SessionAwareAdapter } from "./rooms/session-aware.ts";
@@ -29,5 +32,17 @@ export { decodeOptions, EMITTER_UID, encodeOptions, MessageType, randomUid, RESP
 export type { AnyClusterMessage, ClusterMessage, ClusterResponse, EncodedOptions } from "./rooms/cluster-protocol.ts";
 export type { BroadcastFlags, BroadcastOptions, Room, Session, SessionToPersist, SocketDetails, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./rooms/types.ts";
 
+// hosts whose connections outlive the server object (Durable Objects): hibernation, alarm timers, storage
+export { AlarmScheduler } from "./util/alarm-scheduler.ts";
+export type { AlarmSchedulerOptions, AlarmStorage } from "./util/alarm-scheduler.ts";
+export { Hibernation } from "./socket/hibernation.ts";
+export type { HibernatableSocket } from "./socket/hibernation.ts";
+export { StorageSessionAdapter } from "./rooms/storage.ts";
+export type { KeyValueStorage, StorageSessionOptions } from "./rooms/storage.ts";
+export { engineRecordOf, heartbeatAfterWake, restoreEngineSession } from "./engine/restore.ts";
+export type { EngineSessionRecord } from "./engine/restore.ts";
+export { announceRestored, restoreClient, socketRecordOf } from "./socket/restore.ts";
+export type { SocketRecord } from "./socket/restore.ts";
+
 export { defaultScheduler } from "./ports.ts";
-export type { Fanout, RequestContext, Scheduler, Servable, Upgrade, WebSocketHandler, WebSocketLike } from "./ports.ts";
+export type { Fanout, RequestContext, Scheduler, Servable, TimerKind, Upgrade, WebSocketHandler, WebSocketLike } from "./ports.ts";

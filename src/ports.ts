@@ -3,6 +3,8 @@
  * core never imports a runtime's type package (see DESIGN.md, "Ports").
  */
 
+import type { Reply, RequestLike } from "./engine/http.ts";
+
 /** The part of a runtime's WebSocket the core uses. */
 export interface WebSocketLike {
   send(data: string | Uint8Array): void;
@@ -50,6 +52,13 @@ export interface RequestContext {
   remoteAddress?: string;
   /** present when the request is a WebSocket upgrade the adapter can accept */
   upgrade?: Upgrade;
+  /** calls back when the client goes away before the answer (a parked polling GET); default: `req.signal` */
+  onAbort?(callback: () => void): void;
+  /**
+   * reads the body as text, throwing the core's `PayloadTooLargeError` past `limit` bytes; default: the
+   * Web `req.body` stream
+   */
+  readBody?(limit: number): Promise<string>;
 }
 
 /** What a timer is for (see `Scheduler.setTimeout`). */
@@ -75,6 +84,8 @@ export const defaultScheduler: Scheduler = {
 export interface Servable {
   /** answers a request for this server's path, or undefined when the path is not this server's */
   handle(req: Request, ctx?: RequestContext): Promise<Response | undefined>;
+  /** the same answer as a `Reply` record, for adapters that write responses themselves (Node) */
+  respond?(req: RequestLike, ctx?: RequestContext): Promise<Reply | undefined>;
   /** whether `url` is for this server (adapters route WebSocket upgrades with it) */
   matches(url: URL): boolean;
   /** the largest WebSocket message to accept, in bytes */

@@ -1,12 +1,15 @@
 /**
- * Node adapter: `node:http` + `@hono/node-server`'s Request/Response bridge for polling and everything
- * else, `ws` (noServer) for WebSockets. A translation layer only: the protocol lives in src/.
+ * Node adapter: `node:http` for polling and every other request, `ws` (noServer) for WebSockets. A
+ * translation layer only: the protocol lives in src/. The app's own routes go to `fetch` through
+ * `@hono/node-server`'s Request/Response bridge.
  */
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { getRequestListener } from "@hono/node-server";
-import { WebSocketServer, type WebSocket } from "ws";
-import type { Servable, WebSocketHandler } from "portio";
+import { WebSocketServer } from "ws";
+import { HeaderList, type Reply, type Servable, type WebSocketHandler } from "../../src/index.ts";
+import { contextFor, requestView, writeRawReply, writeReply } from "./http.ts";
+import { bindWebSocket } from "./websocket.ts";
 
 export interface ServeOptions {
   port?: number;
@@ -26,95 +29,11 @@ function toList(io: Servable | Servable[]): Servable[] {
   return Array.isArray(io) ? io : [io];
 }
 
-function requestFromIncoming(req: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
-    else if (v !== undefined) headers.set(k, v);
-  }
-  return new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, { method: req.method, headers });
-}
-
-/** Answer a refused upgrade on the raw socket: there is no ServerResponse for an upgrade request. */
-async function writeRawResponse(socket: Duplex, res: Response): Promise<void> {
-  const body = new Uint8Array(await res.arrayBuffer());
-  let head = `HTTP/1.1 ${res.status} ${res.statusText || "Bad Request"}\r\nConnection: close\r\nContent-Length: ${body.byteLength}\r\n`;
-  res.headers.forEach((v, k) => (head += `${k}: ${v}\r\n`));
-  socket.end(Buffer.concat([Buffer.from(head + "\r\n"), body]));
-}
-
-// Writes to a socket stay corked until the end of the event-loop turn, so the frames of several messages
-// leave in one writev instead of one syscall each (the largest lever for fan-out; what Bun/uWS do natively).
-const corked = new Set<Duplex>();
-let uncorkScheduled = false;
-function uncorkAll(): void {
-  uncorkScheduled = false;
-  for (const s of corked) s.uncork();
-  corked.clear();
-}
-function cork(socket: Duplex): void {
-  if (corked.has(socket)) return;
-  socket.cork();
-  corked.add(socket);
-  if (!uncorkScheduled) {
-    uncorkScheduled = true;
-    setImmediate(uncorkAll);
-  }
-}
-
-/** A complete unmasked WebSocket text frame (RFC 6455 §5.2), built once and written to many sockets. */
-function textFrame(text: string): Buffer {
-  const n = Buffer.byteLength(text);
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(head + n);
-  frame[0] = 0x81; // FIN + text opcode
-  if (n < 126) frame[1] = n;
-  else if (n < 65536) (frame[1] = 126), frame.writeUInt16BE(n, 2);
-  else (frame[1] = 127), frame.writeBigUInt64BE(BigInt(n), 2);
-  frame.write(text, head);
-  return frame;
-}
-
-function bindWebSocket(ws: WebSocket, handler: WebSocketHandler): void {
-  // `ws` keeps its TCP socket here; with permessage-deflate off its sender writes synchronously, so a
-  // pre-built frame written to the socket directly keeps the order of every other frame
-  const raw = (ws as unknown as { _socket?: Duplex })._socket;
-  handler.onOpen({
-    // a single message (an ack, an emit) goes out at once: corking it would only add a turn of latency;
-    // if a broadcast corked this socket in the same turn, the write queues behind it in order
-    send: (data) => {
-      if (ws.readyState !== 1) return;
-      // text: one buffer, one write (ws's own path writes header and payload with a writev)
-      if (raw && typeof data === "string") raw.write(textFrame(data));
-      else ws.send(data);
-    },
-    prepare: raw ? (text) => textFrame(text) : undefined,
-    sendPrepared: raw
-      ? (frame) => {
-        if (ws.readyState !== 1) return;
-        cork(raw);
-        raw.write(frame as Buffer);
-      }
-      : undefined,
-    close: (code, reason) => ws.close(code, reason),
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  });
-  ws.on("message", (data, isBinary) => {
-    try {
-      if (!isBinary) handler.onMessage(data.toString());
-      else if (Array.isArray(data)) handler.onMessage(Buffer.concat(data));
-      else if (data instanceof ArrayBuffer) handler.onMessage(new Uint8Array(data));
-      else handler.onMessage(data);
-    } catch (err) {
-      // an app listener threw: report it, keep the process and every other connection alive
-      console.error("portio: error in a message handler", err);
-    }
-  });
-  ws.on("close", (code, reason) => handler.onClose(code, reason.toString()));
-  // protocol violations (oversized frame, bad UTF-8) are followed by "close"; nothing else to do here
-  ws.on("error", () => {});
+/** The server whose path this is (paths only: cheaper than a URL parse on every app request). */
+function find(servers: Servable[], host: string | undefined, pathname: string): Servable | undefined {
+  if (!pathname.startsWith("/")) return undefined;
+  const url = new URL(pathname, `http://${host ?? "localhost"}`);
+  return servers.find((s) => s.matches(url));
 }
 
 /**
@@ -131,27 +50,36 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
   const previous = httpServer.listeners("request").slice() as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   httpServer.removeAllListeners("request");
   const fallback = options.fetch;
-  const listener = getRequestListener(async (request, env) => {
-    const remoteAddress = "incoming" in env ? env.incoming.socket.remoteAddress : undefined;
-    for (const s of servers) {
-      const res = await s.handle(request, { remoteAddress });
-      if (res) return res;
+  const appListener = fallback ? getRequestListener((request) => fallback(request)) : undefined;
+
+  httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const view = requestView(req);
+    const server = find(servers, req.headers.host, view.pathname);
+    if (!server) {
+      if (previous.length) for (const l of previous) l.call(httpServer, req, res);
+      else if (appListener) void appListener(req, res);
+      else (res.statusCode = 404), res.end("Not Found");
+      return;
     }
-    if (previous.length && "incoming" in env) {
-      for (const l of previous) l.call(httpServer, env.incoming as IncomingMessage, env.outgoing as ServerResponse);
-      return new Response(null, { headers: { "x-hono-already-sent": "1" } });
-    }
-    if (fallback) return fallback(request);
-    return new Response("Not Found", { status: 404 });
+    const ctx = contextFor(req, res);
+    const answer = server.respond
+      ? server.respond(view, ctx)
+      : server.handle(new Request(view.url, { method: view.method, headers: req.headers as HeadersInit }), ctx).then((r) => r && toReplyFromResponse(r));
+    answer.then(
+      (r) => (r ? writeReply(req, res, r) : ((res.statusCode = 404), res.end())),
+      (err) => {
+        console.error("portio: request failed", err);
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      },
+    );
   });
-  httpServer.on("request", listener);
 
   httpServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {});
-    const request = requestFromIncoming(req);
-    const url = new URL(request.url);
-    const server = servers.find((s) => s.matches(url));
-    if (!server) {
+    const view = requestView(req);
+    const server = find(servers, req.headers.host, view.pathname);
+    if (!server?.respond) {
       // not ours: leave it to other upgrade listeners, or refuse it when there are none
       if (httpServer.listenerCount("upgrade") === 1) socket.destroy();
       return;
@@ -161,14 +89,21 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
       wss.handleUpgrade(req, socket, head, (ws) => bindWebSocket(ws, handler));
       return undefined;
     };
-    server.handle(request, { remoteAddress: req.socket.remoteAddress, upgrade }).then(
-      (res) => (res ? writeRawResponse(socket, res) : undefined),
+    server.respond(view, { remoteAddress: req.socket.remoteAddress, upgrade }).then(
+      (r) => (r ? writeRawReply(socket, r) : undefined),
       (err) => {
         console.error("portio: upgrade failed", err);
         socket.destroy();
       },
     );
   });
+}
+
+/** For a `Servable` without `respond`: its `Response` as a reply (rare: every Portio server has both). */
+async function toReplyFromResponse(res: Response): Promise<Reply> {
+  const headers = new HeaderList();
+  res.headers.forEach((v, k) => headers.append(k, v));
+  return { status: res.status, headers, body: await res.text() };
 }
 
 /** Starts an HTTP server for the given Portio servers; resolves once it listens. */

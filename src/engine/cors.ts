@@ -1,8 +1,10 @@
 /**
  * CORS with the semantics of the `cors` middleware that socket.io's `cors` option is handed to
- * (same option names and defaults), on Web `Request`/`Headers`. Opt-in: without the option no CORS
+ * (same option names and defaults). Opt-in: without the option no CORS
  * header is ever written, so browsers on other origins are denied.
  */
+import { HeaderList, type RequestLike } from "./http.ts";
+
 export type StaticOrigin = boolean | string | RegExp | Array<boolean | string | RegExp>;
 export type CustomOrigin = (
   origin: string | undefined,
@@ -35,8 +37,7 @@ function resolveOrigin(opts: CorsOptions, requestOrigin: string | undefined): Pr
 }
 
 /** Headers to add to a response for `req`; also used for the preflight (`preflight = true`). */
-export async function corsHeaders(opts: CorsOptions, req: Request, preflight: boolean): Promise<Headers> {
-  const headers = new Headers();
+export async function corsHeaders(opts: CorsOptions, req: RequestLike, preflight: boolean, headers = new HeaderList()): Promise<HeaderList> {
   const requestOrigin = req.headers.get("origin") ?? undefined;
   const allowed = await resolveOrigin(opts, requestOrigin);
   if (allowed === false) return headers; // `origin: false` disables CORS entirely

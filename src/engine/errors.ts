@@ -1,3 +1,5 @@
+import { HeaderList, type Reply, reply } from "./http.ts";
+
 /** Engine.IO HTTP error table (engine.io-protocol.md, and engine.io's `Server.errors`). */
 export const ERROR_CODES = {
   UNKNOWN_TRANSPORT: 0,
@@ -18,7 +20,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   5: "Unsupported protocol version",
 };
 
-/** A refused request, turned into a `Response` at the edge (`toResponse`). */
+/** A refused request, answered as a `Reply` (`toReply`). */
 export class EngineRequestError extends Error {
   override name = "EngineRequestError";
   constructor(
@@ -33,8 +35,8 @@ export class EngineRequestError extends Error {
     return this.code === ERROR_CODES.FORBIDDEN ? 403 : 400;
   }
 
-  toResponse(headers: Headers = new Headers()): Response {
+  toReply(headers: HeaderList = new HeaderList()): Reply {
     headers.set("Content-Type", "application/json");
-    return new Response(JSON.stringify({ code: this.code, message: this.message }), { status: this.status, headers });
+    return reply(this.status, headers, JSON.stringify({ code: this.code, message: this.message }));
   }
 }

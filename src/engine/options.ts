@@ -1,5 +1,6 @@
 /** Engine options, with socket.io's names and defaults (engine.io `ServerOptions`). */
 import type { CorsOptions } from "./cors.ts";
+import type { RequestLike } from "./http.ts";
 import type { Scheduler } from "../ports.ts";
 import { defaultScheduler } from "../ports.ts";
 
@@ -13,7 +14,7 @@ export interface CookieOptions {
   maxAge?: number;
 }
 
-export type AllowRequest = (req: Request, callback: (err: string | null | undefined, success: boolean) => void) => void;
+export type AllowRequest = (req: RequestLike, callback: (err: string | null | undefined, success: boolean) => void) => void;
 
 export interface EngineOptions {
   /** path of the Engine.IO endpoint; a trailing slash is added (default "/socket.io") */
@@ -37,7 +38,7 @@ export interface EngineOptions {
   /** sets a session cookie on the handshake (default false) */
   cookie?: boolean | CookieOptions;
   /** custom session id generator; must return a unique, URL-safe string */
-  generateId?: (req: Request) => string | Promise<string>;
+  generateId?: (req: RequestLike) => string | Promise<string>;
   /** timers; a Durable Object supplies one driven by a single alarm */
   scheduler?: Scheduler;
 }
@@ -53,7 +54,7 @@ export interface ResolvedEngineOptions {
   allowRequest: AllowRequest | undefined;
   cors: CorsOptions | undefined;
   cookie: CookieOptions | undefined;
-  generateId: ((req: Request) => string | Promise<string>) | undefined;
+  generateId: ((req: RequestLike) => string | Promise<string>) | undefined;
   scheduler: Scheduler;
 }
 

@@ -5,6 +5,7 @@
  * on that socket: no handshake, no open packet, and the heartbeat resumes where it stopped.
  */
 import type { WebSocketLike, WebSocketHandler } from "../ports.ts";
+import { RecordHeaders, type RequestLike } from "./http.ts";
 import type { EngineServer } from "./server.ts";
 import type { EngineSocket } from "./socket.ts";
 
@@ -42,7 +43,10 @@ export function restoreEngineSession(
   lastBeat: number,
   now = Date.now(),
 ): { session: EngineSocket; handler: WebSocketHandler } {
-  const request = new Request(record.url, { headers: record.headers });
+  const headers: Record<string, string> = {};
+  // defineProperty: a header named "__proto__" stays a plain key (as in handshake.ts)
+  for (const [k, v] of record.headers) Object.defineProperty(headers, k, { value: v, enumerable: true });
+  const request: RequestLike = { url: record.url, method: "GET", headers: new RecordHeaders(headers) };
   const { pingInterval, pingTimeout } = server.opts;
   return server.restoreSession(record.id, request, record.remoteAddress, ws, heartbeatAfterWake(lastBeat, now, pingInterval, pingTimeout));
 }

@@ -5,6 +5,7 @@
 import { Emitter } from "../util/emitter.ts";
 import type { Fanout, RequestContext, WebSocketHandler, WebSocketLike } from "../ports.ts";
 import { corsHeaders } from "./cors.ts";
+import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
 import { ERROR_CODES, EngineRequestError } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
 import { decodePayload, EngineParseError } from "./packet.ts";
@@ -14,7 +15,7 @@ import { PayloadTooLargeError, readBodyLimited } from "./body.ts";
 import { randomId } from "../util/id.ts";
 
 export interface ConnectionError {
-  req: Request;
+  req: RequestLike;
   code: number;
   message: string;
   context: Record<string, unknown>;
@@ -24,9 +25,9 @@ export interface EngineServerEvents {
   connection: (socket: EngineSocket) => void;
   connection_error: (err: ConnectionError) => void;
   /** handshake response headers, mutable (socket.io: `io.engine.on("initial_headers", ...)`) */
-  initial_headers: (headers: Record<string, string>, req: Request) => void;
+  initial_headers: (headers: Record<string, string>, req: RequestLike) => void;
   /** every response's headers, mutable */
-  headers: (headers: Record<string, string>, req: Request) => void;
+  headers: (headers: Record<string, string>, req: RequestLike) => void;
 }
 
 export class EngineServer extends Emitter<EngineServerEvents> {
@@ -69,12 +70,17 @@ export class EngineServer extends Emitter<EngineServerEvents> {
    * can chain several servers and an app's own routes.
    */
   async handle(req: Request, ctx: RequestContext = {}): Promise<Response | undefined> {
+    const r = await this.respond(req, ctx);
+    return r && toResponse(r);
+  }
+
+  /** `handle` without the `Response`: Node's adapter writes the `Reply` itself (see engine/http.ts). */
+  async respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
     const url = new URL(req.url);
     if (!this.matches(url)) return undefined;
-    let headers = this.opts.cors ? await corsHeaders(this.opts.cors, req, req.method === "OPTIONS") : new Headers();
-    if (req.method === "OPTIONS" && this.opts.cors) {
-      return new Response(null, { status: this.opts.cors.optionsSuccessStatus ?? 204, headers });
-    }
+    const preflight = req.method === "OPTIONS";
+    const headers = this.opts.cors ? await corsHeaders(this.opts.cors, req, preflight) : new HeaderList();
+    if (preflight && this.opts.cors) return reply(this.opts.cors.optionsSuccessStatus ?? 204, headers, null);
     const q = url.searchParams;
     const transport = q.get("transport") ?? "";
     const sid = q.get("sid");
@@ -84,7 +90,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       if (sid !== null) {
         const session = this.clients.get(sid)!;
         if (transport === "websocket") return this.#upgradeSession(session, req, ctx, headers);
-        return await this.#poll(session, req, headers);
+        return await this.#poll(session, req, ctx, headers);
       }
       return await this.#handshake(req, transport, ctx, headers);
     } catch (err) {
@@ -92,11 +98,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       if (this.hasListeners("connection_error")) {
         this.emitReserved("connection_error", { req, code: err.code, message: err.message, context: err.context });
       }
-      return err.toResponse(headers);
+      return err.toReply(headers);
     }
   }
 
-  async #verify(req: Request, q: URLSearchParams, transport: string, sid: string | null, isUpgrade: boolean, ctx: RequestContext): Promise<void> {
+  async #verify(req: RequestLike, q: URLSearchParams, transport: string, sid: string | null, isUpgrade: boolean, ctx: RequestContext): Promise<void> {
     // `includes` on a fixed array: values such as "__proto__" or "constructor" are just unknown names
     if (!(this.opts.transports as string[]).includes(transport)) {
       throw new EngineRequestError(ERROR_CODES.UNKNOWN_TRANSPORT, { transport });
@@ -128,14 +134,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     }
   }
 
-  #applyHeaderEvent(event: "initial_headers" | "headers", req: Request, headers: Headers): void {
+  #applyHeaderEvent(event: "initial_headers" | "headers", req: RequestLike, headers: HeaderList): void {
     if (!this.hasListeners(event)) return;
     const record: Record<string, string> = {};
     this.emitReserved(event, record, req);
     for (const [k, v] of Object.entries(record)) headers.set(k, v);
   }
 
-  async #handshake(req: Request, transport: string, ctx: RequestContext, headers: Headers): Promise<Response | undefined> {
+  async #handshake(req: RequestLike, transport: string, ctx: RequestContext, headers: HeaderList): Promise<Reply | undefined> {
     let id: string;
     try {
       id = this.opts.generateId ? await this.opts.generateId(req) : randomId();
@@ -146,22 +152,21 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     this.#applyHeaderEvent("initial_headers", req, headers);
     this.#applyHeaderEvent("headers", req, headers);
     const remote = ctx.remoteAddress ?? "";
-    // the session outlives this request; some runtimes (Deno) forbid reading a finished request's headers
-    const snapshot = new Request(req.url, { method: req.method, headers: req.headers });
+    // the session outlives this request (see snapshotRequest)
+    const snapshot = snapshotRequest(req);
     if (transport === "websocket") {
       const handler = this.#wsHandler((ws) => {
         const session = new EngineSocket(id, snapshot, remote, ws, this.#session);
         this.#register(session);
         return true;
       });
-      return ctx.upgrade!(handler, headers);
+      return this.#upgrade(ctx, handler, headers);
     }
     const polling = new PollingTransport();
     const session = new EngineSocket(id, snapshot, remote, polling, this.#session);
     this.#register(session);
     // the open packet goes out as the body of this very GET
-    const response = polling.handleGet(req, headers);
-    return response;
+    return polling.handleGet(this.#onAbort(req, ctx), headers);
   }
 
   #register(session: EngineSocket): void {
@@ -179,7 +184,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
    * and no "connection" event: the caller rebuilds the socket.io side (socket/restore.ts) and delivers the
    * socket's messages to the returned handler.
    */
-  restoreSession(id: string, request: Request, remoteAddress: string, ws: WebSocketLike, heartbeat: { nextPingIn: number; pongWithin?: number }): { session: EngineSocket; handler: WebSocketHandler } {
+  restoreSession(id: string, request: RequestLike, remoteAddress: string, ws: WebSocketLike, heartbeat: { nextPingIn: number; pongWithin?: number }): { session: EngineSocket; handler: WebSocketHandler } {
     let created: EngineSocket | undefined;
     const handler = this.#wsHandler((transport) => {
       created = new EngineSocket(id, request, remoteAddress, transport, this.#session);
@@ -212,7 +217,19 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     };
   }
 
-  #upgradeSession(session: EngineSocket, req: Request, ctx: RequestContext, headers: Headers): Response | undefined {
+  /** Hands the upgrade to the adapter; a 101 `Response` from the runtime (Deno, Workers) is passed through. */
+  #upgrade(ctx: RequestContext, handler: WebSocketHandler, headers: HeaderList): Reply | undefined {
+    const res = ctx.upgrade!(handler, headers.toHeaders());
+    return res ? { status: res.status, headers, body: null, response: res } as Reply : undefined;
+  }
+
+  #onAbort(req: RequestLike, ctx: RequestContext): ((cb: () => void) => void) | undefined {
+    if (ctx.onAbort) return ctx.onAbort;
+    const signal = (req as { signal?: AbortSignal }).signal;
+    return signal ? (cb) => signal.addEventListener("abort", cb, { once: true }) : undefined;
+  }
+
+  #upgradeSession(session: EngineSocket, req: RequestLike, ctx: RequestContext, headers: HeaderList): Reply | undefined {
     // a second WebSocket for a session that is upgrading or upgraded is accepted, then closed by
     // `maybeUpgrade` (what engine.io does; the compliance suite expects a 101, not a 400)
     this.#applyHeaderEvent("headers", req, headers);
@@ -220,10 +237,10 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       session.maybeUpgrade(ws);
       return true;
     });
-    return ctx.upgrade!(handler, headers);
+    return this.#upgrade(ctx, handler, headers);
   }
 
-  async #poll(session: EngineSocket, req: Request, headers: Headers): Promise<Response> {
+  async #poll(session: EngineSocket, req: RequestLike, ctx: RequestContext, headers: HeaderList): Promise<Reply> {
     const polling = session.transport as PollingTransport;
     this.#applyHeaderEvent("headers", req, headers);
     if (req.method === "GET") {
@@ -232,7 +249,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         session.onClose("transport error", "overlap from client");
         throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "POLL_OVERLAP" });
       }
-      return polling.handleGet(req, headers);
+      return polling.handleGet(this.#onAbort(req, ctx), headers);
     }
     if (polling.posting) {
       session.onClose("transport error", "data request overlap from client");
@@ -241,14 +258,15 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     polling.posting = true;
     let body: string;
     try {
-      body = await readBodyLimited(req, this.opts.maxHttpBufferSize);
+      const limit = this.opts.maxHttpBufferSize;
+      const declared = req.headers.get("content-length");
+      if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`body of ${declared} bytes`);
+      body = ctx.readBody ? await ctx.readBody(limit) : await readBodyLimited(req, limit);
     } catch (err) {
       session.onClose("transport error", err instanceof PayloadTooLargeError ? "payload too large" : "body read error");
       headers.set("Content-Type", "text/plain");
-      return new Response(err instanceof PayloadTooLargeError ? "Payload Too Large" : "Bad Request", {
-        status: err instanceof PayloadTooLargeError ? 413 : 400,
-        headers,
-      });
+      const tooLarge = err instanceof PayloadTooLargeError;
+      return reply(tooLarge ? 413 : 400, headers, tooLarge ? "Payload Too Large" : "Bad Request");
     } finally {
       polling.posting = false;
     }
@@ -264,7 +282,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       session.onPacket(packet);
     }
     headers.set("Content-Type", "text/html");
-    return new Response("ok", { status: 200, headers });
+    return reply(200, headers, "ok");
   }
 
   /** Closes every session (reason "server shutting down" at the socket.io level). */

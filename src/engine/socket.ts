@@ -4,6 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import type { Scheduler } from "../ports.ts";
+import type { RequestLike } from "./http.ts";
 import { decodePacket, EngineParseError, PACKET_TYPES, type Packet, type PacketType, type RawData, type SharedMessage } from "./packet.ts";
 import type { PollingTransport, Transport, WebSocketTransport } from "./transports.ts";
 
@@ -58,7 +59,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   constructor(
     readonly id: string,
-    readonly request: Request,
+    readonly request: RequestLike,
     readonly remoteAddress: string,
     transport: Transport,
     config: SessionConfig,

@@ -5,6 +5,7 @@
  */
 import type { WebSocketLike } from "../ports.ts";
 import { encodeForWebSocket, encodePayload, type Packet, type RawData, type SharedMessage } from "./packet.ts";
+import { type HeaderList, type Reply, reply } from "./http.ts";
 
 export interface TransportEvents {
   onPacket(packet: RawData): void;
@@ -96,9 +97,12 @@ export class WebSocketTransport implements Transport {
 }
 
 interface PendingPoll {
-  resolve(res: Response): void;
-  headers: Headers;
+  resolve(res: Reply): void;
+  headers: HeaderList;
 }
+
+/** How a parked GET learns that its client went away: a Web `Request`'s signal, or the adapter's hook. */
+export type OnAbort = (callback: () => void) => void;
 
 export class PollingTransport implements Transport {
   readonly name = "polling";
@@ -117,18 +121,18 @@ export class PollingTransport implements Transport {
   }
 
   /** A GET: answered at once when data waits, else parked until data, a noop or close releases it. */
-  handleGet(req: Request, headers: Headers): Promise<Response> {
+  handleGet(onAbort: OnAbort | undefined, headers: HeaderList): Promise<Reply> {
     headers.set("Content-Type", "text/plain; charset=UTF-8");
-    return new Promise<Response>((resolve) => {
+    return new Promise<Reply>((resolve) => {
       this.#poll = { resolve, headers };
       // the client gave up on this GET (tab closed, network gone): the session cannot be reached any more
-      req.signal?.addEventListener("abort", () => {
+      onAbort?.(() => {
         if (this.#poll?.resolve === resolve) {
           this.#poll = undefined;
-          resolve(new Response(null, { status: 499 }));
+          resolve(reply(499, headers, null));
           this.events.onClose("transport error", "poll connection closed prematurely");
         }
-      }, { once: true });
+      });
       if (this.#closing) {
         this.send([]);
         return;
@@ -153,7 +157,7 @@ export class PollingTransport implements Transport {
     let list = packets;
     const closing = this.#closing;
     if (closing) list = [...packets, { type: "close" }];
-    poll.resolve(new Response(encodePayload(list), { status: 200, headers: poll.headers }));
+    poll.resolve(reply(200, poll.headers, encodePayload(list)));
     if (closing) {
       this.#closing = undefined;
       closing();
@@ -176,6 +180,6 @@ export class PollingTransport implements Transport {
   abort(): void {
     const poll = this.#poll;
     this.#poll = undefined;
-    poll?.resolve(new Response(encodePayload([{ type: "noop" }]), { status: 200, headers: poll.headers }));
+    poll?.resolve(reply(200, poll.headers, encodePayload([{ type: "noop" }])));
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { EngineSocket, EngineCloseReason } from "../engine/socket.ts";
 import type { RawData, SharedMessage } from "../engine/packet.ts";
+import type { RequestLike } from "../engine/http.ts";
 import type { BroadcastFlags } from "../rooms/types.ts";
 import { Decoder, encode, type Packet, PacketType, ParseError } from "./parser.ts";
 import type { Server } from "./server.ts";
@@ -44,7 +45,7 @@ export class Client {
     }, server._opts.connectTimeout);
   }
 
-  get request(): Request {
+  get request(): RequestLike {
     return this.conn.request;
   }
 

@@ -1,3 +1,5 @@
+import type { RequestLike } from "../engine/http.ts";
+
 /** `socket.handshake`, with socket.io's field names and shapes, built from a Web `Request`. */
 export interface Handshake {
   /** request headers, lower-case names (as Node's `IncomingMessage.headers`) */
@@ -20,7 +22,7 @@ export interface Handshake {
   auth: Record<string, unknown>;
 }
 
-export function buildHandshake(req: Request, address: string, auth: Record<string, unknown>): Handshake {
+export function buildHandshake(req: RequestLike, address: string, auth: Record<string, unknown>): Handshake {
   const url = new URL(req.url);
   const headers: Record<string, string> = {};
   // Object.fromEntries/defineProperty semantics: a header or query key named "__proto__" stays a plain key

@@ -6,6 +6,7 @@ import { Emitter } from "../util/emitter.ts";
 import type { Fanout, RequestContext } from "../ports.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { EngineOptions } from "../engine/options.ts";
+import type { Reply, RequestLike } from "../engine/http.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
 import { SessionAwareAdapter } from "../rooms/session-aware.ts";
 import type { Room, SocketId, StoreNamespace } from "../rooms/types.ts";
@@ -122,6 +123,11 @@ export class Server<
   /** Answers a request for this server's path, or undefined when the path is not ours. */
   handle(req: Request, ctx?: RequestContext): Promise<Response | undefined> {
     return this.engine.handle(req, ctx);
+  }
+
+  /** `handle` as a `Reply` record, for adapters that write responses themselves (Node). */
+  respond(req: RequestLike, ctx?: RequestContext): Promise<Reply | undefined> {
+    return this.engine.respond(req, ctx);
   }
 
   /** Whether `url` is for this server (its `path`), for adapters that route upgrades themselves. */

@@ -6,6 +6,7 @@ import { Emitter } from "../util/emitter.ts";
 import { randomId } from "../util/id.ts";
 import { encode, type Packet, PacketType } from "./parser.ts";
 import type { SharedMessage } from "../engine/packet.ts";
+import type { RequestLike } from "../engine/http.ts";
 import { RESERVED_EVENTS, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./typed-events.ts";
 import type { BroadcastFlags, Room, Session, SocketId } from "../rooms/types.ts";
 import type { InMemoryAdapter } from "../rooms/memory.ts";
@@ -112,7 +113,7 @@ export class Socket<
   }
 
   /** the first HTTP request of the connection */
-  get request(): Request {
+  get request(): RequestLike {
     return this.client.conn.request;
   }
 

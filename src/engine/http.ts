@@ -1,0 +1,98 @@
+/**
+ * The small HTTP vocabulary of the engine. A runtime's `Request` is a `RequestLike`; Node's adapter passes
+ * a light view of its `IncomingMessage` instead, because building undici `Request`/`Response` objects
+ * (an AbortSignal, web streams, webidl conversions) costs more than the whole long-polling exchange.
+ * Answers are `Reply` records, turned into a `Response` at the edge (`toResponse`) or written directly.
+ */
+
+/** The parts of `Headers` the core reads. */
+export interface HeadersLike {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  forEach(callback: (value: string, key: string) => void): void;
+}
+
+/** The parts of `Request` the core reads; a Web `Request` is one. */
+export interface RequestLike {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: HeadersLike;
+}
+
+/** Read-only headers over a plain record with lower-case names (Node's `IncomingMessage.headers`). */
+export class RecordHeaders implements HeadersLike {
+  constructor(readonly record: Readonly<Record<string, string | string[] | undefined>>) {}
+
+  get(name: string): string | null {
+    const v = this.record[name.toLowerCase()];
+    if (v === undefined) return null;
+    return Array.isArray(v) ? v.join(", ") : v;
+  }
+
+  has(name: string): boolean {
+    return this.record[name.toLowerCase()] !== undefined;
+  }
+
+  forEach(callback: (value: string, key: string) => void): void {
+    for (const key of Object.keys(this.record)) {
+      const v = this.record[key];
+      if (v !== undefined) callback(Array.isArray(v) ? v.join(", ") : v, key);
+    }
+  }
+}
+
+/**
+ * A request that outlives its HTTP exchange (a session's first request). Some runtimes (Deno) forbid
+ * reading a finished request's headers, so Web headers are copied once; a record view is kept as is.
+ */
+export function snapshotRequest(req: RequestLike): RequestLike {
+  if (req.headers instanceof RecordHeaders) return { url: req.url, method: req.method, headers: req.headers };
+  const record: Record<string, string> = {};
+  req.headers.forEach((v, k) => Object.defineProperty(record, k, { value: v, enumerable: true }));
+  return { url: req.url, method: req.method, headers: new RecordHeaders(record) };
+}
+
+/** Response headers being built: a list, so `Set-Cookie` can repeat; names kept as given. */
+export class HeaderList {
+  readonly entries: Array<[string, string]> = [];
+
+  set(name: string, value: string): void {
+    const lower = name.toLowerCase();
+    const i = this.entries.findIndex(([k]) => k.toLowerCase() === lower);
+    if (i === -1) this.entries.push([name, value]);
+    else this.entries[i] = [name, value];
+  }
+
+  append(name: string, value: string): void {
+    this.entries.push([name, value]);
+  }
+
+  get(name: string): string | null {
+    const lower = name.toLowerCase();
+    return this.entries.find(([k]) => k.toLowerCase() === lower)?.[1] ?? null;
+  }
+
+  toHeaders(): Headers {
+    const h = new Headers();
+    for (const [k, v] of this.entries) h.append(k, v);
+    return h;
+  }
+}
+
+/** An answer of the engine. */
+export interface Reply {
+  status: number;
+  headers: HeaderList;
+  body: string | null;
+  /** a runtime's own 101 response to a WebSocket upgrade (Deno, Workers), returned as is */
+  response?: Response;
+}
+
+export function reply(status: number, headers: HeaderList, body: string | null): Reply {
+  return { status, headers, body };
+}
+
+export function toResponse(r: Reply): Response {
+  if (r.response) return r.response;
+  return new Response(r.body, { status: r.status, headers: r.headers.toHeaders() });
+}
