@@ -45,7 +45,10 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
   const maxPayload = Math.max(...servers.map((s) => s.maxPayload));
   const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, perMessageDeflate: false });
   const upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
-  wss.on("headers", (lines, req) => upgradeHeaders.get(req)?.forEach((v, k) => lines.push(`${k}: ${v}`)));
+  wss.on("headers", (lines, req) => {
+    upgradeHeaders.get(req)?.forEach((v, k) => lines.push(`${k}: ${v}`));
+    upgradeHeaders.delete(req);
+  });
 
   const previous = httpServer.listeners("request").slice() as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   httpServer.removeAllListeners("request");

@@ -30,6 +30,33 @@ export interface EngineServerEvents {
   headers: (headers: Record<string, string>, req: RequestLike) => void;
 }
 
+/** The adapter-facing side of one WebSocket (a class: it lives as long as the connection, see ports.ts). */
+class WsBinding implements WebSocketHandler {
+  #transport: WebSocketTransport | undefined;
+  #attach: ((ws: WebSocketTransport) => boolean) | undefined;
+
+  constructor(attach: (ws: WebSocketTransport) => boolean) {
+    this.#attach = attach;
+  }
+
+  onOpen(ws: WebSocketLike): void {
+    this.#transport = new WebSocketTransport(ws);
+    this.#attach!(this.#transport);
+    this.#attach = undefined; // its closure holds the handshake's request: let it go
+  }
+
+  onMessage(data: string | Uint8Array): void {
+    this.#transport?.events.onPacket(data);
+  }
+
+  onClose(): void {
+    const t = this.#transport;
+    if (!t) return;
+    t.markClosed();
+    t.events.onClose("transport close");
+  }
+}
+
 export class EngineServer extends Emitter<EngineServerEvents> {
   readonly opts: ResolvedEngineOptions;
   readonly clients = new Map<string, EngineSocket>();
@@ -202,19 +229,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
 
   /** Builds the adapter-facing handler; `attach` decides what the new socket is for. */
   #wsHandler(attach: (ws: WebSocketTransport) => boolean): WebSocketHandler {
-    let transport: WebSocketTransport | undefined;
-    return {
-      onOpen: (ws) => {
-        transport = new WebSocketTransport(ws);
-        attach(transport);
-      },
-      onMessage: (data) => transport?.events.onPacket(data),
-      onClose: () => {
-        if (!transport) return;
-        transport.markClosed();
-        transport.events.onClose("transport close");
-      },
-    };
+    return new WsBinding(attach);
   }
 
   /** Hands the upgrade to the adapter; a 101 `Response` from the runtime (Deno, Workers) is passed through. */

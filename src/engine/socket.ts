@@ -6,7 +6,7 @@ import { Emitter } from "../util/emitter.ts";
 import type { Scheduler } from "../ports.ts";
 import type { RequestLike } from "./http.ts";
 import { decodePacket, EngineParseError, PACKET_TYPES, type Packet, type PacketType, type RawData, type SharedMessage } from "./packet.ts";
-import type { PollingTransport, Transport, WebSocketTransport } from "./transports.ts";
+import type { PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 
@@ -41,6 +41,20 @@ export interface EngineSocketEvents {
   upgrading: (transport: Transport) => void;
   upgrade: (transport: Transport) => void;
   close: (reason: EngineCloseReason, description?: string | Error) => void;
+}
+
+/** What the active transport reports to its session: one small object, not three closures per connection. */
+class SessionEvents implements TransportEvents {
+  constructor(readonly session: EngineSocket) {}
+  onPacket(raw: RawData): void {
+    this.session._onRaw(raw);
+  }
+  onClose(reason: "transport close" | "transport error", description?: string): void {
+    this.session.onClose(reason, description);
+  }
+  onReady(): void {
+    this.session._flush();
+  }
 }
 
 export class EngineSocket extends Emitter<EngineSocketEvents> {
@@ -160,11 +174,16 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   }
 
   #bind(transport: Transport): void {
-    transport.events = {
-      onPacket: (raw) => this.#onRaw(raw),
-      onClose: (reason, description) => this.onClose(reason, description),
-      onReady: () => this.#flush(),
-    };
+    transport.events = new SessionEvents(this);
+  }
+
+  /** for SessionEvents */
+  _onRaw(raw: RawData): void {
+    this.#onRaw(raw);
+  }
+
+  _flush(): void {
+    this.#flush();
   }
 
   #onRaw(raw: RawData): void {
@@ -188,6 +207,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     switch (packet.type) {
       case "pong":
         this.#config.scheduler.clearTimeout(this.#pingTimeoutTimer);
+        this.#pingTimeoutTimer = undefined; // a spent Timeout object is ~120 bytes per connection
         this.#schedulePing();
         this.emitReserved("heartbeat");
         return;

@@ -19,11 +19,13 @@ export class Client {
   // deno-lint-ignore no-explicit-any
   readonly server: Server<any, any, any, any>;
   #decoder: Decoder;
-  readonly sockets = new Map<string, AnySocket>();
+  /** the socket of each namespace joined on this connection */
   readonly nsps = new Map<string, AnySocket>();
+  // Created on first use: most connections never leave a namespace or overlap two CONNECTs, and every
+  // Set costs ~100 bytes per connection (measured in the connect benchmark).
   /** namespaces this client was in: a late packet for one of them is ignored, not a violation */
-  #left = new Set<string>();
-  #connecting = new Set<string>();
+  #left: Set<string> | undefined;
+  #connecting: Set<string> | undefined;
   #connectTimer: unknown;
 
   // deno-lint-ignore no-explicit-any
@@ -36,13 +38,18 @@ export class Client {
     conn.on("close", (reason, description) => this.#onclose(reason, description));
     // after polling → websocket, native fan-out can reach this connection's sockets
     conn.on("upgrade", () => {
-      for (const socket of this.sockets.values()) socket._attachTopics();
+      for (const socket of this.nsps.values()) socket._attachTopics();
     });
     const scheduler = server.engine.opts.scheduler;
     // a connection that joins no namespace in time is closed (socket.io's `connectTimeout`)
     this.#connectTimer = scheduler.setTimeout(() => {
       if (this.nsps.size === 0) this.close();
     }, server._opts.connectTimeout);
+  }
+
+  /** socket.io's `client.sockets`, by socket id (built on demand: `nsps` is what routing needs) */
+  get sockets(): Map<string, AnySocket> {
+    return new Map([...this.nsps.values()].map((s) => [s.id, s]));
   }
 
   get request(): RequestLike {
@@ -71,13 +78,13 @@ export class Client {
     if (packet.type === PacketType.CONNECT_ERROR) return this.#violation("CONNECT_ERROR sent by a client");
     const socket = this.nsps.get(packet.nsp);
     if (socket) return socket._onpacket(packet);
-    if (this.#left.has(packet.nsp) || this.#connecting.has(packet.nsp)) return;
+    if (this.#left?.has(packet.nsp) || this.#connecting?.has(packet.nsp)) return;
     this.#violation(`packet for namespace ${JSON.stringify(packet.nsp)} the client has not joined`);
   }
 
   async #connect(name: string, auth: Record<string, unknown>): Promise<void> {
-    if (this.nsps.has(name) || this.#connecting.has(name)) return; // duplicate CONNECT: already there
-    this.#connecting.add(name);
+    if (this.nsps.has(name) || this.#connecting?.has(name)) return; // duplicate CONNECT: already there
+    (this.#connecting ??= new Set()).add(name);
     try {
       const nsp = await this.server._namespaceFor(name, auth);
       if (this.conn.readyState !== "open") return;
@@ -90,21 +97,21 @@ export class Client {
       console.error("portio: error while connecting to namespace", name, err);
     } finally {
       this.#connecting.delete(name);
+      if (this.#connecting.size === 0) this.#connecting = undefined;
     }
   }
 
   _addSocket(socket: AnySocket): void {
     this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
-    this.sockets.set(socket.id, socket);
+    this.#connectTimer = undefined;
     this.nsps.set(socket.nsp.name, socket);
-    this.#left.delete(socket.nsp.name);
+    this.#left?.delete(socket.nsp.name);
   }
 
   _remove(socket: AnySocket): void {
-    if (this.sockets.get(socket.id) !== socket) return;
-    this.sockets.delete(socket.id);
+    if (this.nsps.get(socket.nsp.name) !== socket) return;
     this.nsps.delete(socket.nsp.name);
-    this.#left.add(socket.nsp.name);
+    (this.#left ??= new Set()).add(socket.nsp.name);
   }
 
   _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
@@ -130,8 +137,7 @@ export class Client {
 
   /** `socket.disconnect(true)`: leave every namespace, then close the connection. */
   _disconnect(): void {
-    for (const socket of [...this.sockets.values()]) socket.disconnect();
-    this.sockets.clear();
+    for (const socket of [...this.nsps.values()]) socket.disconnect();
     this.close();
   }
 
@@ -144,8 +150,7 @@ export class Client {
 
   #onclose(reason: EngineCloseReason | DisconnectReason, description?: unknown): void {
     this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
-    for (const socket of [...this.sockets.values()]) socket._onclose(reason as DisconnectReason, description);
-    this.sockets.clear();
+    for (const socket of [...this.nsps.values()]) socket._onclose(reason as DisconnectReason, description);
     this.nsps.clear();
     this.#decoder.destroy();
   }

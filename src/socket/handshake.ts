@@ -1,4 +1,4 @@
-import type { RequestLike } from "../engine/http.ts";
+import { RecordHeaders, type RequestLike } from "../engine/http.ts";
 
 /** `socket.handshake`, with socket.io's field names and shapes, built from a Web `Request`. */
 export interface Handshake {
@@ -24,9 +24,15 @@ export interface Handshake {
 
 export function buildHandshake(req: RequestLike, address: string, auth: Record<string, unknown>): Handshake {
   const url = new URL(req.url);
-  const headers: Record<string, string> = {};
-  // Object.fromEntries/defineProperty semantics: a header or query key named "__proto__" stays a plain key
-  req.headers.forEach((v, k) => Object.defineProperty(headers, k, { value: v, enumerable: true, writable: true, configurable: true }));
+  let headers: Record<string, string>;
+  if (req.headers instanceof RecordHeaders) {
+    // Node: the IncomingMessage's own header record, shared as socket.io does (no copy per namespace)
+    headers = req.headers.record as Record<string, string>;
+  } else {
+    headers = {};
+    // defineProperty: a header named "__proto__" stays a plain key
+    req.headers.forEach((v, k) => Object.defineProperty(headers, k, { value: v, enumerable: true, writable: true, configurable: true }));
+  }
   const query = Object.fromEntries(url.searchParams);
   const now = new Date();
   return {

@@ -73,7 +73,8 @@ export class Socket<
   restored = false;
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly client: Client;
-  #acks = new Map<number, Ack>();
+  /** pending acks by packet id, created with the first one (most sockets never await an ack) */
+  #acks: Map<number, Ack> | undefined;
   #flags: BroadcastFlags = {};
   #fns: SocketMiddleware[] = [];
   #any: AnyListener[] | undefined;
@@ -198,8 +199,9 @@ export class Socket<
 
   #registerAck(id: number, ack: Ack, flags: BroadcastFlags): void {
     const timeout = flags.timeout;
+    const acks = (this.#acks ??= new Map());
     if (timeout === undefined) {
-      this.#acks.set(id, ack);
+      acks.set(id, ack);
       return;
     }
     const scheduler = this.server.engine.opts.scheduler;
@@ -209,15 +211,15 @@ export class Socket<
     };
     wrapped.withError = true;
     wrapped.timer = scheduler.setTimeout(() => {
-      this.#acks.delete(id);
+      acks.delete(id);
       ack.call(this, new Error("operation has timed out"));
     }, timeout);
-    this.#acks.set(id, wrapped);
+    acks.set(id, wrapped);
   }
 
   /** Used by broadcasts with acks: one callback shared by many sockets. */
   _registerAck(id: number, ack: (...args: unknown[]) => void): void {
-    this.#acks.set(id, ack);
+    (this.#acks ??= new Map()).set(id, ack);
   }
 
   /** Encodes and writes one packet to this client. */
@@ -274,9 +276,9 @@ export class Socket<
   }
 
   #onack(packet: Packet): void {
-    const ack = this.#acks.get(packet.id!);
+    const ack = this.#acks?.get(packet.id!);
     if (typeof ack !== "function") return; // unknown or already answered: ignore, as socket.io does
-    this.#acks.delete(packet.id!);
+    this.#acks!.delete(packet.id!);
     ack.apply(this, packet.data as unknown[]);
   }
 
@@ -312,13 +314,13 @@ export class Socket<
     this.client._remove(this);
     this.connected = false;
     this.#syncOutgoing();
-    for (const ack of this.#acks.values()) {
+    for (const ack of this.#acks?.values() ?? []) {
       if (!ack.withError) continue;
       // socket.io 4.7+: pending acks with a timeout fail at once instead of waiting for it
       this.server.engine.opts.scheduler.clearTimeout(ack.timer);
       ack.call(this, new Error("socket has been disconnected"));
     }
-    this.#acks.clear();
+    this.#acks = undefined;
     this._emit("disconnect", reason, description);
   }
 
