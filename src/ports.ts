@@ -87,7 +87,7 @@ export interface Servable {
   /** the same answer as a `Reply` record, for adapters that write responses themselves (Node) */
   respond?(req: RequestLike, ctx?: RequestContext): Promise<Reply | undefined>;
   /** whether `url` is for this server (adapters route WebSocket upgrades with it) */
-  matches(url: URL): boolean;
+  matches(url: Pick<URL, "pathname">): boolean;
   /** the largest WebSocket message to accept, in bytes */
   readonly maxPayload: number;
   close(): Promise<void> | void;

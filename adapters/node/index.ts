@@ -29,11 +29,9 @@ function toList(io: Servable | Servable[]): Servable[] {
   return Array.isArray(io) ? io : [io];
 }
 
-/** The server whose path this is (paths only: cheaper than a URL parse on every app request). */
-function find(servers: Servable[], host: string | undefined, pathname: string): Servable | undefined {
-  if (!pathname.startsWith("/")) return undefined;
-  const url = new URL(pathname, `http://${host ?? "localhost"}`);
-  return servers.find((s) => s.matches(url));
+/** The server whose path this is (by path alone: no URL parse on every request). */
+function find(servers: Servable[], pathname: string): Servable | undefined {
+  return servers.find((s) => s.matches({ pathname }));
 }
 
 /**
@@ -57,7 +55,7 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
 
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const view = requestView(req);
-    const server = find(servers, req.headers.host, view.pathname);
+    const server = find(servers, view.pathname);
     if (!server) {
       if (previous.length) for (const l of previous) l.call(httpServer, req, res);
       else if (appListener) void appListener(req, res);
@@ -81,7 +79,7 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
   httpServer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {});
     const view = requestView(req);
-    const server = find(servers, req.headers.host, view.pathname);
+    const server = find(servers, view.pathname);
     if (!server?.respond) {
       // not ours: leave it to other upgrade listeners, or refuse it when there are none
       if (httpServer.listenerCount("upgrade") === 1) socket.destroy();

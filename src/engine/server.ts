@@ -88,7 +88,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** Whether a request is for this server (its path). */
-  matches(url: URL): boolean {
+  matches(url: Pick<URL, "pathname">): boolean {
     return url.pathname === this.opts.path || url.pathname + "/" === this.opts.path;
   }
 

@@ -131,7 +131,7 @@ export class Server<
   }
 
   /** Whether `url` is for this server (its `path`), for adapters that route upgrades themselves. */
-  matches(url: URL): boolean {
+  matches(url: Pick<URL, "pathname">): boolean {
     return this.engine.matches(url);
   }
 
