@@ -160,6 +160,32 @@ const section: Section = (target) => {
       first.close();
     });
 
+    it("an upgrade that never completes is dropped after upgradeTimeout; polling goes on", async () => {
+      const p = await rawPolling(target(), "/limits/"); // upgradeTimeout 300 ms there
+      await p.post("40");
+      // keep the polling session alive meanwhile (pingInterval is 150 ms on /limits/)
+      let stop = false;
+      let lastStatus = 0;
+      const keepAlive = (async () => {
+        while (!stop) {
+          const res = await p.get();
+          lastStatus = res.status;
+          const body = await res.text();
+          if (res.status !== 200) return;
+          if (body.split("\x1e").includes("2")) await (await p.post("3")).text();
+        }
+      })();
+      const ws = new WebSocket(`${target().url.replace("http", "ws")}/limits/?EIO=4&transport=websocket&sid=${encodeURIComponent(p.sid)}`);
+      ws.on("error", () => {});
+      await once(ws, "open");
+      const [code] = await once<[number]>(ws, "close", 2000); // no 2probe sent: the server gives up
+      assert.equal(code, 1000);
+      await sleep(200);
+      stop = true;
+      await keepAlive;
+      assert.equal(lastStatus, 200, "the polling session did not survive the failed upgrade");
+    });
+
     it("websocket-only server refuses polling and serves websocket", async () => {
       const res = await fetch(`${target().url}/wsonly/?EIO=4&transport=polling`);
       assert.equal(res.status, 400);
