@@ -16,7 +16,8 @@ export interface RedisClient {
   sendCommand(args: Array<string | Buffer>): Promise<unknown>;
   duplicate(): RedisClient;
   connect(): Promise<unknown>;
-  on(event: "error" | "ready" | "end", listener: (...args: never[]) => void): unknown;
+  // deno-lint-ignore no-explicit-any
+  on(event: "error" | "ready" | "end", listener: (...args: any[]) => void): unknown;
   subscribe(channels: string[], listener: (message: Buffer, channel: Buffer) => unknown, bufferMode: true): Promise<unknown>;
   unsubscribe(channels: string[], listener?: (message: Buffer, channel: Buffer) => unknown, bufferMode?: true): Promise<unknown>;
   /** v5+ */
@@ -42,18 +43,25 @@ const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2000
  */
 export class Connection {
   #down = false;
+  #reconnected: Array<() => void> = [];
 
   constructor(readonly client: RedisClient, readonly owned: boolean, readonly label: string) {
-    client.on("error", ((err: Error) => {
+    client.on("error", (err: Error) => {
       if (this.#down) return;
       this.#down = true;
       console.warn(`portio/redis: ${label} connection lost (${err.message}); reconnecting`);
-    }) as (...args: never[]) => void);
+    });
     client.on("ready", () => {
       if (!this.#down) return;
       this.#down = false;
       console.warn(`portio/redis: ${label} connection back`);
+      for (const fn of this.#reconnected) fn();
     });
+  }
+
+  /** Calls `fn` each time the connection is back after an outage. */
+  onReconnect(fn: () => void): void {
+    this.#reconnected.push(fn);
   }
 
   static fromUrl(url: string, label: string): Connection {
@@ -101,6 +109,8 @@ export class Connection {
   /** Closes an owned connection after its pending replies. */
   async close(): Promise<void> {
     if (!this.owned || !this.client.isOpen) return;
+    // not connected (Redis away): nothing pending can complete, so do not wait for it
+    if (!this.client.isReady) return this.destroy();
     try {
       if (this.client.close) await this.client.close();
       else await this.client.quit?.();

@@ -60,6 +60,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   #requests = new Map<string, PendingRequest>();
   #acks = new Map<string, AckRequest>();
   #deliveries: Delivery[] = [];
+  #idle: Array<() => void> = [];
 
   constructor(nsp: StoreNamespace, opts: ClusterAdapterOptions = {}) {
     super(nsp);
@@ -135,6 +136,10 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         console.error("portio: error in a cluster delivery", err);
       }
     }
+    if (this.#deliveries.length > 0 || this.#idle.length === 0) return;
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const resolve of idle) resolve();
   }
 
   // ---- operations started on this node -----------------------------------------------------------------
@@ -149,13 +154,27 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     // the offset is the transport's id for the message: known once it answered. Without it (transport down)
     // the packet goes out without one and the client keeps its previous offset.
     const data = packet.data as unknown[];
+    let id = "";
     const offset = this.publishAndReturnOffset(message).then(
-      (id) => {
+      (entryId) => {
+        id = entryId;
         if (id) packet.data = [...data, id];
       },
       () => {},
     );
-    this.#deliver(() => super.broadcast(packet, opts), offset);
+    this.#deliver(() => {
+      super.broadcast(packet, opts);
+      this.onDelivered(id);
+    }, offset);
+  }
+
+  /** A broadcast of this node that was kept for recovery was delivered here, with its offset ("" without). */
+  protected onDelivered(_offset: string): void {}
+
+  /** Resolves once no local delivery is waiting for its offset (a restore uses it to know what was sent). */
+  protected whenDelivered(): Promise<void> {
+    if (this.#deliveries.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (count: number) => void, ack: (...args: unknown[]) => void): void {

@@ -178,8 +178,17 @@ const section: Section = (target) => {
       const ws = new WebSocket(`${target().url.replace("http", "ws")}/limits/?EIO=4&transport=websocket&sid=${encodeURIComponent(p.sid)}`);
       ws.on("error", () => {});
       await once(ws, "open");
-      const [code] = await once<[number]>(ws, "close", 2000); // no 2probe sent: the server gives up
-      assert.equal(code, 1000);
+      if (target().knownDifferences["server-close-needs-client-frame"]) {
+        // the server's close frame arrives and is answered (CLOSING), but this runtime ends the connection of
+        // a hibernatable WebSocket only once its client has sent a frame, which this probe never does
+        const deadline = Date.now() + 2000;
+        while (ws.readyState === WebSocket.OPEN && Date.now() < deadline) await sleep(20);
+        assert.equal(ws.readyState, WebSocket.CLOSING, "the server did not close the probe");
+        ws.terminate();
+      } else {
+        const [code] = await once<[number]>(ws, "close", 2000); // no 2probe sent: the server gives up
+        assert.equal(code, 1000);
+      }
       await sleep(200);
       stop = true;
       await keepAlive;

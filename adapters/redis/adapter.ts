@@ -1,0 +1,204 @@
+/**
+ * The Redis room store: `ClusterAdapter` over the transport of @socket.io/redis-streams-adapter 0.3, so Portio
+ * nodes and official nodes on one Redis serve one fleet.
+ * - operations that must not be lost (broadcasts, socketsJoin/Leave, disconnectSockets) are stream entries
+ *   (XADD, trimmed at `maxLen`); their entry id is the recovery offset;
+ * - requests that need no replay (fetchSockets, serverSideEmit, broadcasts with acks) are published on
+ *   `<channelPrefix>#<nsp>#`, and each node answers on the requester's `<channelPrefix>#<nsp>#<uid>#`;
+ * - the number of nodes is the number of subscribers of the public channel (PUBSUB NUMSUB), as the official
+ *   0.3 adapter counts them: a node whose process died drops out as soon as Redis sees its connection close.
+ */
+import { ClusterAdapter, type ClusterMessage, type ClusterResponse, MessageType, type Room, type Session, type SessionToPersist, type SocketId, type StoreNamespace } from "portio";
+import { compareIds, decodeEntry, decodeSession, encodeEntry, ENTRY_ID, msgpack, unmsgpack } from "./codec.ts";
+import { numsub, rangeEntries } from "./client.ts";
+import type { Fleet } from "./fleet.ts";
+import { LiveSessions } from "./sessions.ts";
+
+/** How long a restore waits for this node to catch up with the stream before it answers anyway. */
+const CATCH_UP_MS = 2000;
+/** XRANGE page size and page count when collecting a restored session's missed packets. */
+const RANGE_PAGE = 1000;
+const RANGE_PAGES = 100;
+
+function isEphemeral(message: ClusterMessage): boolean {
+  if (message.type === MessageType.BROADCAST) return message.data.requestId !== undefined;
+  return message.type === MessageType.SERVER_SIDE_EMIT || message.type === MessageType.FETCH_SOCKETS;
+}
+
+/** Waits for `p`, `ms` at most. */
+function atMost(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** socket.io's rule for replaying a packet to a restored session (`shouldIncludePacket`). */
+function concerns(rooms: Room[], opts: { rooms?: unknown; except?: unknown }): boolean {
+  const to = Array.isArray(opts.rooms) ? (opts.rooms as Room[]) : [];
+  const except = Array.isArray(opts.except) ? (opts.except as Room[]) : [];
+  return (to.length === 0 || rooms.some((r) => to.includes(r))) && !rooms.some((r) => except.includes(r));
+}
+
+export class RedisStreamsAdapter extends ClusterAdapter {
+  readonly streamName: string;
+  readonly publicChannel: string;
+  readonly privateChannel: string;
+  readonly subscribed: Promise<void>;
+  #fleet: Fleet;
+  #sessions: LiveSessions | undefined;
+  /** whether this node's subscription is in place, hence counted by NUMSUB */
+  #listening = false;
+  /** the newest offset of this node's own broadcasts delivered here: they go out when XADD answers, not
+   * when the reader meets them (it ignores this node's entries) */
+  #ownOffset = "0-0";
+  #listener = (payload: Uint8Array) => {
+    let message: ClusterMessage | ClusterResponse;
+    try {
+      message = unmsgpack(payload) as ClusterMessage | ClusterResponse;
+    } catch {
+      return;
+    }
+    this.onMessage(message);
+  };
+
+  constructor(nsp: StoreNamespace, fleet: Fleet) {
+    super(nsp, { requestTimeout: fleet.opts.requestTimeout });
+    this.#fleet = fleet;
+    this.streamName = fleet.streamFor(nsp.name);
+    this.publicChannel = `${fleet.opts.channelPrefix}#${nsp.name}#`;
+    this.privateChannel = `${fleet.opts.channelPrefix}#${nsp.name}#${this.uid}#`;
+    this.subscribed = fleet.subscribe([this.publicChannel, this.privateChannel], this.#listener).then(() => {
+      this.#listening = true;
+    });
+    const recovery = this.recovery;
+    if (recovery) {
+      const refreshMs = fleet.opts.sessionRefreshInterval ?? Math.min(10_000, Math.max(1000, recovery.maxDisconnectionDuration / 4));
+      this.#sessions = new LiveSessions(fleet.main, {
+        keyPrefix: fleet.opts.sessionKeyPrefix,
+        maxDisconnectionDuration: recovery.maxDisconnectionDuration,
+        refreshMs,
+        snapshot: (sid) => this.#snapshot(sid),
+      });
+    }
+  }
+
+  // ---- transport ------------------------------------------------------------------------------------------
+
+  protected doPublish(message: ClusterMessage): Promise<string> {
+    const main = this.#fleet.main;
+    if (isEphemeral(message)) return main.send(["PUBLISH", this.publicChannel, msgpack(message)]).then(() => "");
+    const fields = encodeEntry(message, this.#fleet.opts.onlyPlaintext);
+    return main.send(["XADD", this.streamName, "MAXLEN", "~", String(this.#fleet.opts.maxLen), "*", ...fields]).then(String);
+  }
+
+  protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
+    const channel = `${this.#fleet.opts.channelPrefix}#${this.nsp.name}#${requesterUid}#`;
+    return this.#fleet.main.send(["PUBLISH", channel, msgpack(response)]).then(() => {});
+  }
+
+  /**
+   * Subscribers of this namespace's public channel: one per node, this one included (until its own
+   * subscription is in place, it is added: a request must not settle before every node answered).
+   */
+  override serverCount(): Promise<number> {
+    return this.#fleet.main.send(["PUBSUB", "NUMSUB", this.publicChannel]).then((r) => Math.max(1, numsub(r) + (this.#listening ? 0 : 1)), () => 1);
+  }
+
+  protected override onDelivered(offset: string): void {
+    if (offset && compareIds(offset, this.#ownOffset) > 0) this.#ownOffset = offset;
+  }
+
+  // ---- connection state recovery ---------------------------------------------------------------------------
+
+  #snapshot(sid: SocketId): SessionToPersist | undefined {
+    const socket = this.nsp.sockets.get(sid) as { pid?: string; data: unknown } | undefined;
+    if (!socket?.pid) return undefined;
+    return { sid, pid: socket.pid, rooms: [...(this.sids.get(sid) ?? [])], data: socket.data };
+  }
+
+  override addAll(id: SocketId, rooms: Iterable<Room>): void {
+    super.addAll(id, rooms);
+    const sessions = this.#sessions;
+    if (!sessions) return;
+    if (sessions.has(id)) return sessions.changed(id);
+    // a socket's first join is its own id, in `_onconnect`, once it is in `nsp.sockets` with its pid
+    const pid = (this.nsp.sockets.get(id) as { pid?: string } | undefined)?.pid;
+    if (pid) sessions.track(id, pid);
+  }
+
+  override del(id: SocketId, room: Room): void {
+    super.del(id, room);
+    this.#sessions?.changed(id);
+  }
+
+  override delAll(id: SocketId): void {
+    super.delAll(id);
+    this.#sessions?.drop(id);
+  }
+
+  override persistSession(session: SessionToPersist): void {
+    this.#sessions?.persist(session);
+  }
+
+  /**
+   * Restores a session from any node's record (GETDEL: once) and collects the missed packets from the stream,
+   * exactly: the range ends where this node's own delivery stands (its reader, its own broadcasts), so what
+   * comes after reaches the restored socket live, and nothing the client already saw is replayed.
+   */
+  override async restoreSession(pid: string, offset: string): Promise<Session | null> {
+    if (!ENTRY_ID.test(offset)) return null;
+    const main = this.#fleet.main;
+    const [raw, known] = await Promise.all([
+      main.send(["GETDEL", this.#fleet.opts.sessionKeyPrefix + pid]),
+      main.send(["XRANGE", this.streamName, offset, offset]),
+    ]);
+    // the offset was trimmed away (`maxLen`): what was missed cannot be known, so no recovery
+    if (typeof raw !== "string" || rangeEntries(known).length === 0) return null;
+    const session = decodeSession(raw);
+    if (!session) return null;
+    const reader = this.#fleet.reader(this.streamName);
+    // the client may have seen entries this node has not read yet: delivering them live would repeat them
+    await reader.reach(offset, CATCH_UP_MS);
+    const missedPackets: unknown[][] = [];
+    let from = offset;
+    for (let page = 0; page < RANGE_PAGES; page++) {
+      await atMost(this.whenDelivered(), CATCH_UP_MS);
+      const reached = compareIds(reader.offset, this.#ownOffset) >= 0 ? reader.offset : this.#ownOffset;
+      if (compareIds(reached, from) <= 0) break;
+      const entries = rangeEntries(await main.send(["XRANGE", this.streamName, "(" + from, reached, "COUNT", String(RANGE_PAGE)]));
+      for (const [id, fields] of entries) {
+        from = id;
+        const m = decodeEntry(fields);
+        if (!m || m.nsp !== this.nsp.name || m.type !== MessageType.BROADCAST || m.data.requestId !== undefined) continue;
+        const { packet, opts } = m.data;
+        if (!packet || !Array.isArray(packet.data) || packet.id !== undefined || opts?.flags?.volatile) continue;
+        if (concerns(session.rooms, opts)) missedPackets.push([...packet.data, id]);
+      }
+      if (entries.length < RANGE_PAGE) from = reached;
+    }
+    this.#evict(session.sid);
+    return { ...session, missedPackets };
+  }
+
+  /**
+   * A record can be live: its socket may still be connected where the client left it (that node has not
+   * noticed the drop yet). The restore takes the session over, and the old incarnation goes, so one id never
+   * lives twice: here at once (before the new socket joins; it would take the new one's rooms when it
+   * closes), on the other nodes through the fleet.
+   */
+  #evict(sid: SocketId): void {
+    this.nsp.sockets.get(sid)?.disconnect(true);
+    const opts = { rooms: [sid], except: [] };
+    this.publishAndReturnOffset({ uid: this.uid, nsp: this.nsp.name, type: MessageType.DISCONNECT_SOCKETS, data: { opts, close: true } }).catch(() => {});
+  }
+
+  /** Redis is back after an outage: live records may have gone with a restart. */
+  resync(): void {
+    this.#sessions?.resync();
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.#sessions?.close();
+    await this.#fleet.release(this, [this.publicChannel, this.privateChannel], this.#listener);
+  }
+}
