@@ -56,8 +56,9 @@ export function chatApp(io: Server): void {
 
     // Connection state recovery brought back the rooms and socket.data of a
     // socket that dropped briefly (missed messages are replayed by the server):
-    // undo the "left" notice sent on disconnect.
-    if (socket.recovered && data.room !== undefined && data.name !== undefined) {
+    // undo the "left" notice sent on disconnect. A socket `restored` after a Durable Object woke from
+    // hibernation never left: nothing to announce.
+    if (socket.recovered && !socket.restored && data.room !== undefined && data.name !== undefined) {
       system(data.room, `${data.name} is back`);
       announceMembers(data.room);
     }
