@@ -150,7 +150,7 @@ export class LiveSessions {
       if (!state) continue;
       if (!refresh) {
         // every second, the cheap check: `socket.data = {...}` assigned a new object
-        // disabled
+        if (state.data !== rec.dataRef) this.changed(sid);
         continue;
       }
       // each refresh, the full one (data changed in place), else just push the expiry forward; node-redis

@@ -219,39 +219,43 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
   /** Clients on `victim` through balancers; each balancer then points at `to[i]`; the victim gets `signal`. */
   async function failover(victim: number, to: number[], signal: NodeJS.Signals, room: string) {
     const balancers = await Promise.all(to.map(() => new Balancer(nodes[victim]!.port).listen()));
-    const cs = await Promise.all(balancers.map((b, i) => on(b.url, { reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 200, auth: { name: `r${i}` } })));
-    const before: State[] = [];
-    for (const [i, c] of cs.entries()) {
-      await ask(c, "join", room);
-      await ask(c, "set-data", { name: `r${i}`, role: "survivor" }); // after the join: no room change carries it
-      before.push(await ask<State>(c, "state"));
+    try {
+      const cs = await Promise.all(balancers.map((b, i) => on(b.url, { reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 200, auth: { name: `r${i}` } })));
+      const before: State[] = [];
+      for (const [i, c] of cs.entries()) {
+        await ask(c, "join", room);
+        await ask(c, "set-data", { name: `r${i}`, role: "survivor" }); // after the join: no room change carries it
+        before.push(await ask<State>(c, "state"));
+      }
+      const sender = await on(nodes[to[0]!]!.url);
+      const first = cs.map((c) => collect(c, "msg", 1, 3000));
+      await ask(sender, "bcast", { to: [room] }, "msg", 0);
+      await Promise.all(first);
+      await sleep(1100); // a new socket.data object reaches the live record within a second
+      // nowhere to go until the messages below were sent, so they are surely missed, then replayed
+      balancers.forEach((b) => (b.target = 1));
+      const dropped = cs.map((c) => once(c, "disconnect", 5000));
+      const exit = nodes[victim]!.kill(signal);
+      nodes[victim]!.name = `killed-${nodes[victim]!.name}`;
+      await Promise.all(dropped);
+      const missed = cs.map((c) => collect(c, "msg", 3, 6000));
+      for (let i = 1; i <= 3; i++) await ask(sender, "bcast", { to: [room] }, "msg", i);
+      balancers.forEach((b, i) => (b.target = nodes[to[i]!]!.port));
+      await Promise.all(cs.map((c) => once(c, "connect", 6000)));
+      for (const [i, c] of cs.entries()) {
+        assert.equal(c.recovered, true, `client ${i} not recovered on ${nodes[to[i]!]!.name}`);
+        assert.equal(c.id, before[i]!.id);
+        assert.deepEqual((await missed[i]!).map((a) => a[0]), [1, 2, 3], "missed messages in order");
+        const now = await ask<State>(c, "state");
+        assert.equal(now.node, nodes[to[i]!]!.name);
+        assert.deepEqual(now.rooms, before[i]!.rooms);
+        assert.deepEqual(now.data, { name: `r${i}`, role: "survivor" });
+      }
+      await exit;
+    } finally {
+      closeClients(); // reconnecting clients and open balancers would keep the test process alive
+      await Promise.all(balancers.map((b) => b.close()));
     }
-    const sender = await on(nodes[to[0]!]!.url);
-    const first = cs.map((c) => collect(c, "msg", 1, 3000));
-    await ask(sender, "bcast", { to: [room] }, "msg", 0);
-    await Promise.all(first);
-    await sleep(1100); // a new socket.data object reaches the live record within a second
-    // nowhere to go until the messages below were sent, so they are surely missed, then replayed
-    balancers.forEach((b) => (b.target = 1));
-    const dropped = cs.map((c) => once(c, "disconnect", 5000));
-    const exit = nodes[victim]!.kill(signal);
-    nodes[victim]!.name = `killed-${nodes[victim]!.name}`;
-    await Promise.all(dropped);
-    const missed = cs.map((c) => collect(c, "msg", 3, 6000));
-    for (let i = 1; i <= 3; i++) await ask(sender, "bcast", { to: [room] }, "msg", i);
-    balancers.forEach((b, i) => (b.target = nodes[to[i]!]!.port));
-    await Promise.all(cs.map((c) => once(c, "connect", 6000)));
-    for (const [i, c] of cs.entries()) {
-      assert.equal(c.recovered, true, `client ${i} not recovered on ${nodes[to[i]!]!.name}`);
-      assert.equal(c.id, before[i]!.id);
-      assert.deepEqual((await missed[i]!).map((a) => a[0]), [1, 2, 3], "missed messages in order");
-      const now = await ask<State>(c, "state");
-      assert.equal(now.node, nodes[to[i]!]!.name);
-      assert.deepEqual(now.rooms, before[i]!.rooms);
-      assert.deepEqual(now.data, { name: `r${i}`, role: "survivor" });
-    }
-    await exit;
-    await Promise.all(balancers.map((b) => b.close()));
   }
 
   it("SIGKILL: a killed Portio node's clients recover on a Portio node and on the official node", async () => {
