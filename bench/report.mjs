@@ -72,6 +72,14 @@ const targets = [
   ["polling Node ≤ 90 µs/ack", m("portio-node", "polling", "us"), (x) => x <= 90],
   ["polling Node ≥ 1.5× socket.io acks/s", m("portio-node", "polling", "rate") / m("socketio-node", "polling", "rate"), (x) => x >= 1.5, "×"],
 ];
+// the box's speed varies from day to day: the same ratios against the limit server, measured in this run
+const vsLimit = (rt, scenario, key = "us") => m(`portio-${rt}`, scenario, key) / m(`limit-${rt}`, scenario, key);
+out.push("## Portio relative to the limit server of the same run (1.00 = as cheap as the physical limit)", "");
+out.push("| scenario | Node | Bun |", "| --- | --- | --- |");
+for (const [title, sc, key] of [["fan-out µs/msg", "fanout"], ["echo µs/ack", "echo"], ["connect µs/handshake", "connect"], ["connect KiB/conn", "connect", "kib"], ["polling µs/ack", "polling"]]) {
+  out.push(`| ${title} | ${f(vsLimit("node", sc, key), 2)}× | ${f(vsLimit("bun", sc, key), 2)}× |`);
+}
+out.push("");
 out.push("## Targets (issue 6)", "");
 out.push("| target | measured | met |", "| --- | --- | --- |");
 for (const [name, value, ok, unit] of targets) {
