@@ -1,6 +1,11 @@
 /** Portio's public core entry: the socket.io-compatible `Server` and what adapters and apps need. */
 export { Server } from "./socket/server.ts";
-export type { AdapterFactory, ConnectionStateRecoveryOptions, ServerOptions, ServerReservedEvents } from "./socket/server.ts";
+export type {
+  AdapterFactory,
+  ConnectionStateRecoveryOptions,
+  ServerOptions,
+  ServerReservedEvents,
+} from "./socket/server.ts";
 export { Namespace, ParentNamespace } from "./socket/namespace.ts";
 export type { ExtendedError, Middleware, NamespaceMatcher } from "./socket/namespace.ts";
 export { Socket } from "./socket/socket.ts";
@@ -11,7 +16,7 @@ export type { Handshake } from "./socket/handshake.ts";
 export { Client } from "./socket/client.ts";
 export type * from "./socket/typed-events.ts";
 export { Decoder, encode, hasBinary, PacketType, ParseError } from "./socket/parser.ts";
-export type { Packet, DecoderOptions } from "./socket/parser.ts";
+export type { DecoderOptions, Packet } from "./socket/parser.ts";
 
 export { EngineServer } from "./engine/server.ts";
 export type { ConnectionError, EngineServerEvents } from "./engine/server.ts";
@@ -19,7 +24,7 @@ export { EngineSocket } from "./engine/socket.ts";
 export type { EngineCloseReason, EngineSocketEvents } from "./engine/socket.ts";
 export type { AllowRequest, CookieOptions, EngineOptions } from "./engine/options.ts";
 export type { CorsOptions } from "./engine/cors.ts";
-export { ERROR_CODES, ERROR_MESSAGES, EngineRequestError } from "./engine/errors.ts";
+export { EngineRequestError, ERROR_CODES, ERROR_MESSAGES } from "./engine/errors.ts";
 export { HeaderList, RecordHeaders, toResponse } from "./engine/http.ts";
 export type { HeadersLike, Reply, RequestLike } from "./engine/http.ts";
 export { PayloadTooLargeError } from "./engine/body.ts";
@@ -28,9 +33,27 @@ export { InMemoryAdapter } from "./rooms/memory.ts";
 export { SessionAwareAdapter } from "./rooms/session-aware.ts";
 export { ClusterAdapter } from "./rooms/cluster.ts";
 export type { ClusterAdapterOptions } from "./rooms/cluster.ts";
-export { decodeOptions, EMITTER_UID, encodeOptions, MessageType, randomUid, RESPONSE_TYPES } from "./rooms/cluster-protocol.ts";
+export {
+  decodeOptions,
+  EMITTER_UID,
+  encodeOptions,
+  MessageType,
+  randomUid,
+  RESPONSE_TYPES,
+} from "./rooms/cluster-protocol.ts";
 export type { AnyClusterMessage, ClusterMessage, ClusterResponse, EncodedOptions } from "./rooms/cluster-protocol.ts";
-export type { BroadcastFlags, BroadcastOptions, Room, Session, SessionToPersist, SocketDetails, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./rooms/types.ts";
+export type {
+  BroadcastFlags,
+  BroadcastOptions,
+  Room,
+  Session,
+  SessionToPersist,
+  SocketDetails,
+  SocketId,
+  StoreNamespace,
+  StoreSocket,
+  TopicSink,
+} from "./rooms/types.ts";
 
 // hosts whose connections outlive the server object (Durable Objects): hibernation, alarm timers, storage
 export { AlarmScheduler } from "./util/alarm-scheduler.ts";
@@ -45,4 +68,13 @@ export { announceRestored, restoreClient, socketRecordOf } from "./socket/restor
 export type { SocketRecord } from "./socket/restore.ts";
 
 export { defaultScheduler } from "./ports.ts";
-export type { Fanout, RequestContext, Scheduler, Servable, TimerKind, Upgrade, WebSocketHandler, WebSocketLike } from "./ports.ts";
+export type {
+  Fanout,
+  RequestContext,
+  Scheduler,
+  Servable,
+  TimerKind,
+  Upgrade,
+  WebSocketHandler,
+  WebSocketLike,
+} from "./ports.ts";

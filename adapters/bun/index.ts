@@ -58,7 +58,9 @@ type Timed = Servable & { engine?: { opts: { pingInterval: number; pingTimeout: 
 
 /** Seconds a connection may stay silent: one ping cycle plus margin (Bun's limits: 255 HTTP, 960 WS). */
 function idleSeconds(servers: Timed[], cap: number): number {
-  const ms = Math.max(...servers.map((s) => (s.engine ? s.engine.opts.pingInterval + s.engine.opts.pingTimeout : 45000)));
+  const ms = Math.max(
+    ...servers.map((s) => (s.engine ? s.engine.opts.pingInterval + s.engine.opts.pingTimeout : 45000)),
+  );
   return Math.min(cap, Math.ceil(ms / 1000) + 10);
 }
 

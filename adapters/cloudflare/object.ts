@@ -95,9 +95,14 @@ export abstract class PortioObject<Env = unknown> {
       ...options,
       scheduler: this.scheduler,
       generateId: options.generateId ?? ((req) => sessionIdFor(req.headers.get(OBJECT_HEADER))),
-      adapter: options.adapter ?? (recovery
-        ? (nsp) => new StorageSessionAdapter(nsp, storage, { prefix: `pio:${path}:`, maxDisconnectionDuration: recovery.maxDisconnectionDuration ?? 120_000 })
-        : undefined),
+      adapter: options.adapter ??
+        (recovery
+          ? (nsp) =>
+            new StorageSessionAdapter(nsp, storage, {
+              prefix: `pio:${path}:`,
+              maxDisconnectionDuration: recovery.maxDisconnectionDuration ?? 120_000,
+            })
+          : undefined),
     });
     // before the app's listeners: records are written before app code runs
     this.#servers.push({ io, keeper: new Hibernation(io, storage) });
@@ -109,7 +114,9 @@ export abstract class PortioObject<Env = unknown> {
    * on room changes; call this after changing it at another moment (after an `await`, from another socket).
    */
   persist(socket: Socket): void {
-    for (const { keeper } of this.#servers) if (keeper.path === socket.nsp.server.engine.opts.path) keeper.flush(socket);
+    for (const { keeper } of this.#servers) {
+      if (keeper.path === socket.nsp.server.engine.opts.path) keeper.flush(socket);
+    }
   }
 
   /** Runs `setup`, then restores every hibernated socket, once per instance and before any event. */
@@ -119,7 +126,9 @@ export abstract class PortioObject<Env = unknown> {
       await this.setup();
       const sockets = this.ctx.getWebSockets().map((ws) => ({ ws, like: bind(ws) }));
       for (const { keeper } of this.#servers) {
-        for (const [ws, handler] of await keeper.restore(sockets)) this.#handlers.set(ws as CloudflareWebSocket, handler);
+        for (const [ws, handler] of await keeper.restore(sockets)) {
+          this.#handlers.set(ws as CloudflareWebSocket, handler);
+        }
       }
       // no record (a probe caught mid-upgrade, a write that failed): the client reconnects
       for (const { ws } of sockets) if (!this.#handlers.has(ws)) closeQuietly(ws, 1011, "session lost");

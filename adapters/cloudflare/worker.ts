@@ -34,7 +34,9 @@ export function objectOfSessionId(sid: string): string | undefined {
   if (dot <= 0 || !B64URL.test(encoded)) return undefined;
   try {
     const bin = atob(encoded.replace(/-/g, "+").replace(/_/g, "/"));
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(bin, (c) => c.charCodeAt(0)),
+    );
   } catch {
     return undefined;
   }
@@ -57,7 +59,9 @@ export interface WorkerOptions<Env> {
 }
 
 /** The Worker's `export default`: `export default createWorker({ binding: "PORTIO" })`. */
-export function createWorker<Env>(options: WorkerOptions<Env>): { fetch(request: Request, env: Env, ctx: unknown): Promise<Response> } {
+export function createWorker<Env>(
+  options: WorkerOptions<Env>,
+): { fetch(request: Request, env: Env, ctx: unknown): Promise<Response> } {
   const paths = (options.paths ?? ["/socket.io/"]).map((p) => p.replace(/\/$/, "") + "/");
   const route = options.route ?? (() => "default");
   return {
@@ -69,7 +73,9 @@ export function createWorker<Env>(options: WorkerOptions<Env>): { fetch(request:
       const sid = url.searchParams.get("sid");
       // an id that is not ours goes to the routed object, which answers "Session ID unknown"
       const name = (sid !== null ? objectOfSessionId(sid) : undefined) ?? await route(request, env);
-      const ns = typeof options.binding === "function" ? options.binding(env) : (env as Record<string, DurableObjectNamespaceLike>)[options.binding];
+      const ns = typeof options.binding === "function"
+        ? options.binding(env)
+        : (env as Record<string, DurableObjectNamespaceLike>)[options.binding];
       if (!ns) throw new Error(`portio: no Durable Object binding ${String(options.binding)} in env`);
       const forwarded = new Request(request);
       forwarded.headers.set(OBJECT_HEADER, encodeObjectName(name));

@@ -31,7 +31,8 @@ function bind(socket: WebSocket, handler: WebSocketHandler): void {
         return socket.bufferedAmount;
       },
     });
-  socket.onmessage = (e) => handler.onMessage(typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBuffer));
+  socket.onmessage = (e) =>
+    handler.onMessage(typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBuffer));
   socket.onclose = (e) => handler.onClose(e.code, e.reason);
   socket.onerror = () => {}; // followed by close
 }

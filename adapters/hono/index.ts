@@ -27,7 +27,9 @@ function events(handler: WebSocketHandler) {
   const deliver = (data: WSMessageReceive) => {
     if (typeof data === "string") return handler.onMessage(data);
     if (data instanceof Blob) {
-      queue = (queue ?? Promise.resolve()).then(async () => handler.onMessage(new Uint8Array(await data.arrayBuffer())));
+      queue = (queue ?? Promise.resolve()).then(async () =>
+        handler.onMessage(new Uint8Array(await data.arrayBuffer()))
+      );
       return;
     }
     handler.onMessage(data instanceof Uint8Array ? data : new Uint8Array(data as ArrayBuffer));

@@ -4,7 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { PayloadTooLargeError, RecordHeaders, type Reply, type RequestContext, type RequestLike } from "../../src/index.ts";
+import {
+  PayloadTooLargeError,
+  RecordHeaders,
+  type Reply,
+  type RequestContext,
+  type RequestLike,
+} from "../../src/index.ts";
 
 export function requestView(req: IncomingMessage): RequestLike & { readonly pathname: string } {
   const path = req.url ?? "/";
@@ -81,7 +87,9 @@ export function writeReply(req: IncomingMessage, res: ServerResponse, r: Reply):
 /** A refused upgrade, written on the raw socket: there is no ServerResponse for an upgrade request. */
 export function writeRawReply(socket: Duplex, r: Reply): void {
   const body = Buffer.from(r.body ?? "");
-  let head = `HTTP/1.1 ${r.status} ${r.status === 403 ? "Forbidden" : "Bad Request"}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n`;
+  let head = `HTTP/1.1 ${r.status} ${
+    r.status === 403 ? "Forbidden" : "Bad Request"
+  }\r\nConnection: close\r\nContent-Length: ${body.length}\r\n`;
   for (const [k, v] of r.headers.entries) head += `${k}: ${v}\r\n`;
   socket.end(Buffer.concat([Buffer.from(head + "\r\n"), body]));
 }

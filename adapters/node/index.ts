@@ -38,7 +38,11 @@ function find(servers: Servable[], pathname: string): Servable | undefined {
  * Binds Portio servers to an existing `node:http` server. Requests for other paths go to the server's
  * previous request listeners (as socket.io's `attach` does), then to `options.fetch`, then 404.
  */
-export function attach(io: Servable | Servable[], httpServer: HttpServer, options: Pick<ServeOptions, "fetch"> = {}): void {
+export function attach(
+  io: Servable | Servable[],
+  httpServer: HttpServer,
+  options: Pick<ServeOptions, "fetch"> = {},
+): void {
   const servers = toList(io);
   const maxPayload = Math.max(...servers.map((s) => s.maxPayload));
   const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, perMessageDeflate: false });
@@ -48,7 +52,9 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
     upgradeHeaders.delete(req);
   });
 
-  const previous = httpServer.listeners("request").slice() as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  const previous = httpServer.listeners("request").slice() as Array<
+    (req: IncomingMessage, res: ServerResponse) => void
+  >;
   httpServer.removeAllListeners("request");
   const fallback = options.fetch;
   const appListener = fallback ? getRequestListener((request) => fallback(request)) : undefined;
@@ -57,7 +63,7 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
     const view = requestView(req);
     const server = find(servers, view.pathname);
     if (!server) {
-      if (previous.length) for (const l of previous) l.call(httpServer, req, res);
+      if (previous.length) { for (const l of previous) l.call(httpServer, req, res); }
       else if (appListener) void appListener(req, res);
       else (res.statusCode = 404), res.end("Not Found");
       return;
@@ -65,7 +71,9 @@ export function attach(io: Servable | Servable[], httpServer: HttpServer, option
     const ctx = contextFor(req, res);
     const answer = server.respond
       ? server.respond(view, ctx)
-      : server.handle(new Request(view.url, { method: view.method, headers: req.headers as HeadersInit }), ctx).then((r) => r && toReplyFromResponse(r));
+      : server.handle(new Request(view.url, { method: view.method, headers: req.headers as HeadersInit }), ctx).then((
+        r,
+      ) => r && toReplyFromResponse(r));
     answer.then(
       (r) => (r ? writeReply(req, res, r) : ((res.statusCode = 404), res.end())),
       (err) => {

@@ -8,7 +8,17 @@
  * - the number of nodes is the number of subscribers of the public channel (PUBSUB NUMSUB), as the official
  *   0.3 adapter counts them: a node whose process died drops out as soon as Redis sees its connection close.
  */
-import { ClusterAdapter, type ClusterMessage, type ClusterResponse, MessageType, type Room, type Session, type SessionToPersist, type SocketId, type StoreNamespace } from "portio";
+import {
+  ClusterAdapter,
+  type ClusterMessage,
+  type ClusterResponse,
+  MessageType,
+  type Room,
+  type Session,
+  type SessionToPersist,
+  type SocketId,
+  type StoreNamespace,
+} from "portio";
 import { compareIds, decodeEntry, decodeSession, encodeEntry, ENTRY_ID, msgpack, unmsgpack } from "./codec.ts";
 import { numsub, rangeEntries } from "./client.ts";
 import type { Fleet } from "./fleet.ts";
@@ -71,7 +81,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     });
     const recovery = this.recovery;
     if (recovery) {
-      const refreshMs = fleet.opts.sessionRefreshInterval ?? Math.min(10_000, Math.max(1000, recovery.maxDisconnectionDuration / 4));
+      const refreshMs = fleet.opts.sessionRefreshInterval ??
+        Math.min(10_000, Math.max(1000, recovery.maxDisconnectionDuration / 4));
       this.#sessions = new LiveSessions(fleet.main, {
         keyPrefix: fleet.opts.sessionKeyPrefix,
         maxDisconnectionDuration: recovery.maxDisconnectionDuration,
@@ -87,7 +98,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     const main = this.#fleet.main;
     if (isEphemeral(message)) return main.send(["PUBLISH", this.publicChannel, msgpack(message)]).then(() => "");
     const fields = encodeEntry(message, this.#fleet.opts.onlyPlaintext);
-    return main.send(["XADD", this.streamName, "MAXLEN", "~", String(this.#fleet.opts.maxLen), "*", ...fields]).then(String);
+    return main.send(["XADD", this.streamName, "MAXLEN", "~", String(this.#fleet.opts.maxLen), "*", ...fields]).then(
+      String,
+    );
   }
 
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
@@ -100,7 +113,10 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    * subscription is in place, it is added: a request must not settle before every node answered).
    */
   override serverCount(): Promise<number> {
-    return this.#fleet.main.send(["PUBSUB", "NUMSUB", this.publicChannel]).then((r) => Math.max(1, numsub(r) + (this.#listening ? 0 : 1)), () => 1);
+    return this.#fleet.main.send(["PUBSUB", "NUMSUB", this.publicChannel]).then(
+      (r) => Math.max(1, numsub(r) + (this.#listening ? 0 : 1)),
+      () => 1,
+    );
   }
 
   protected override onDelivered(offset: string): void {
@@ -164,11 +180,15 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       await atMost(this.whenDelivered(), CATCH_UP_MS);
       const reached = compareIds(reader.offset, this.#ownOffset) >= 0 ? reader.offset : this.#ownOffset;
       if (compareIds(reached, from) <= 0) break;
-      const entries = rangeEntries(await main.send(["XRANGE", this.streamName, "(" + from, reached, "COUNT", String(RANGE_PAGE)]));
+      const entries = rangeEntries(
+        await main.send(["XRANGE", this.streamName, "(" + from, reached, "COUNT", String(RANGE_PAGE)]),
+      );
       for (const [id, fields] of entries) {
         from = id;
         const m = decodeEntry(fields);
-        if (!m || m.nsp !== this.nsp.name || m.type !== MessageType.BROADCAST || m.data.requestId !== undefined) continue;
+        if (!m || m.nsp !== this.nsp.name || m.type !== MessageType.BROADCAST || m.data.requestId !== undefined) {
+          continue;
+        }
         const { packet, opts } = m.data;
         if (!packet || !Array.isArray(packet.data) || packet.id !== undefined || opts?.flags?.volatile) continue;
         if (concerns(session.rooms, opts)) missedPackets.push([...packet.data, id]);
@@ -188,7 +208,12 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   #evict(sid: SocketId): void {
     this.nsp.sockets.get(sid)?.disconnect(true);
     const opts = { rooms: [sid], except: [] };
-    this.publishAndReturnOffset({ uid: this.uid, nsp: this.nsp.name, type: MessageType.DISCONNECT_SOCKETS, data: { opts, close: true } }).catch(() => {});
+    this.publishAndReturnOffset({
+      uid: this.uid,
+      nsp: this.nsp.name,
+      type: MessageType.DISCONNECT_SOCKETS,
+      data: { opts, close: true },
+    }).catch(() => {});
   }
 
   /** Redis is back after an outage: live records may have gone with a restart. */

@@ -18,8 +18,16 @@ export interface RedisClient {
   connect(): Promise<unknown>;
   // deno-lint-ignore no-explicit-any
   on(event: "error" | "ready" | "end", listener: (...args: any[]) => void): unknown;
-  subscribe(channels: string[], listener: (message: Buffer, channel: Buffer) => unknown, bufferMode: true): Promise<unknown>;
-  unsubscribe(channels: string[], listener?: (message: Buffer, channel: Buffer) => unknown, bufferMode?: true): Promise<unknown>;
+  subscribe(
+    channels: string[],
+    listener: (message: Buffer, channel: Buffer) => unknown,
+    bufferMode: true,
+  ): Promise<unknown>;
+  unsubscribe(
+    channels: string[],
+    listener?: (message: Buffer, channel: Buffer) => unknown,
+    bufferMode?: true,
+  ): Promise<unknown>;
   /** v5+ */
   close?(): Promise<unknown>;
   destroy?(): void;
@@ -65,7 +73,11 @@ export class Connection {
   }
 
   static fromUrl(url: string, label: string): Connection {
-    const client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy } }) as unknown as RedisClient;
+    const client = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy },
+    }) as unknown as RedisClient;
     return new Connection(client, true, label);
   }
 
@@ -149,6 +161,12 @@ export function readEntries(reply: unknown): StreamEntry[] {
 
 /** PUBSUB NUMSUB reply for one channel: `[name, count]` (or `{name: count}`). */
 export function numsub(reply: unknown): number {
-  const n = Array.isArray(reply) ? reply[1] : reply instanceof Map ? reply.values().next().value : typeof reply === "object" && reply ? Object.values(reply)[0] : 0;
+  const n = Array.isArray(reply)
+    ? reply[1]
+    : reply instanceof Map
+    ? reply.values().next().value
+    : typeof reply === "object" && reply
+    ? Object.values(reply)[0]
+    : 0;
   return Number(n) || 0;
 }

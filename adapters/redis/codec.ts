@@ -52,7 +52,9 @@ export function decodeEntry(fields: unknown): AnyClusterMessage | undefined {
   const raw: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) raw[String(fields[i])] = String(fields[i + 1]);
   if (!raw.nsp || raw.uid === undefined || raw.type === undefined) return undefined;
-  const message = { uid: raw.uid, nsp: raw.nsp, type: Number.parseInt(raw.type, 10) } as AnyClusterMessage & { data?: unknown };
+  const message = { uid: raw.uid, nsp: raw.nsp, type: Number.parseInt(raw.type, 10) } as AnyClusterMessage & {
+    data?: unknown;
+  };
   if (raw.data) {
     message.data = raw.data.startsWith("{") ? JSON.parse(raw.data) : unmsgpack(Buffer.from(raw.data, "base64"));
   }

@@ -4,7 +4,7 @@
  * socket.io nodes obey it as well as Portio nodes. Each call resolves with the entry id once Redis has it.
  */
 import type { BroadcastFlags, DefaultEventsMap, EventNames, EventParams, EventsMap, Room } from "portio";
-import { EMITTER_UID, MessageType, type ClusterMessage, PacketType } from "portio";
+import { type ClusterMessage, EMITTER_UID, MessageType, PacketType } from "portio";
 import { encodeEntry } from "./codec.ts";
 import { Connection, type RedisClient } from "./client.ts";
 import { streamFor } from "./fleet.ts";
@@ -35,7 +35,10 @@ const toArray = (r: Room | Room[]) => (Array.isArray(r) ? r : [r]);
 /** Set by `of()` for the one constructor call it makes: the new emitter shares the connection. */
 let inherited: Shared | undefined;
 
-export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, ServerSideEvents extends EventsMap = DefaultEventsMap> {
+export class Emitter<
+  EmitEvents extends EventsMap = DefaultEventsMap,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+> {
   readonly #shared: Shared;
 
   /** `redis`: a node-redis client (the app's, left open on `close`) or a URL (default redis://localhost:6379). */
@@ -44,10 +47,16 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, ServerSide
       this.#shared = inherited;
       return;
     }
-    const conn = typeof redis === "string" ? Connection.fromUrl(redis, "emitter") : new Connection(redis, false, "emitter");
+    const conn = typeof redis === "string"
+      ? Connection.fromUrl(redis, "emitter")
+      : new Connection(redis, false, "emitter");
     const opened = conn.open();
     opened.catch(() => {}); // surfaces on the first write
-    this.#shared = { conn, opened, opts: { streamName: "socket.io", streamCount: 1, maxLen: 10_000, onlyPlaintext: false, ...opts } };
+    this.#shared = {
+      conn,
+      opened,
+      opts: { streamName: "socket.io", streamCount: 1, maxLen: 10_000, onlyPlaintext: false, ...opts },
+    };
   }
 
   /** The same emitter for another namespace (same connection). */
@@ -65,7 +74,9 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, ServerSide
     const { conn, opened, opts } = this.#shared;
     const fields = encodeEntry(message, opts.onlyPlaintext); // serialized now: the caller may reuse its objects
     await opened;
-    return String(await conn.send(["XADD", streamFor(this.nsp, opts), "MAXLEN", "~", String(opts.maxLen), "*", ...fields]));
+    return String(
+      await conn.send(["XADD", streamFor(this.nsp, opts), "MAXLEN", "~", String(opts.maxLen), "*", ...fields]),
+    );
   }
 
   #operator(): EmitterOperator<EmitEvents> {
@@ -109,10 +120,20 @@ export class Emitter<EmitEvents extends EventsMap = DefaultEventsMap, ServerSide
   }
 
   /** Emits to the servers' `io.on(ev, ...)` listeners. No acknowledgement: an emitter cannot receive one. */
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): Promise<string> {
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<ServerSideEvents, Ev>
+  ): Promise<string> {
     if (RESERVED_SERVER_SIDE.has(String(ev))) throw new Error(`"${String(ev)}" is a reserved event name`);
-    if (typeof args[args.length - 1] === "function") throw new Error("Acknowledgements are not supported by the emitter");
-    return this._write({ uid: EMITTER_UID, nsp: this.nsp, type: MessageType.SERVER_SIDE_EMIT, data: { packet: [ev, ...args] } });
+    if (typeof args[args.length - 1] === "function") {
+      throw new Error("Acknowledgements are not supported by the emitter");
+    }
+    return this._write({
+      uid: EMITTER_UID,
+      nsp: this.nsp,
+      type: MessageType.SERVER_SIDE_EMIT,
+      data: { packet: [ev, ...args] },
+    });
   }
 
   /** Closes the connection when the emitter made it from a URL. */
@@ -157,21 +178,43 @@ export class EmitterOperator<EmitEvents extends EventsMap = DefaultEventsMap> {
 
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): Promise<string> {
     if (RESERVED.has(String(ev))) throw new Error(`"${String(ev)}" is a reserved event name`);
-    if (typeof args[args.length - 1] === "function") throw new Error("Acknowledgements are not supported by the emitter");
+    if (typeof args[args.length - 1] === "function") {
+      throw new Error("Acknowledgements are not supported by the emitter");
+    }
     const nsp = this.emitter.nsp;
     const packet = { type: PacketType.EVENT, nsp, data: [ev, ...args] };
-    return this.emitter._write({ uid: EMITTER_UID, nsp, type: MessageType.BROADCAST, data: { packet, opts: this.#opts } });
+    return this.emitter._write({
+      uid: EMITTER_UID,
+      nsp,
+      type: MessageType.BROADCAST,
+      data: { packet, opts: this.#opts },
+    });
   }
 
   socketsJoin(rooms: Room | Room[]): Promise<string> {
-    return this.emitter._write({ uid: EMITTER_UID, nsp: this.emitter.nsp, type: MessageType.SOCKETS_JOIN, data: { opts: this.#opts, rooms: toArray(rooms) } });
+    return this.emitter._write({
+      uid: EMITTER_UID,
+      nsp: this.emitter.nsp,
+      type: MessageType.SOCKETS_JOIN,
+      data: { opts: this.#opts, rooms: toArray(rooms) },
+    });
   }
 
   socketsLeave(rooms: Room | Room[]): Promise<string> {
-    return this.emitter._write({ uid: EMITTER_UID, nsp: this.emitter.nsp, type: MessageType.SOCKETS_LEAVE, data: { opts: this.#opts, rooms: toArray(rooms) } });
+    return this.emitter._write({
+      uid: EMITTER_UID,
+      nsp: this.emitter.nsp,
+      type: MessageType.SOCKETS_LEAVE,
+      data: { opts: this.#opts, rooms: toArray(rooms) },
+    });
   }
 
   disconnectSockets(close = false): Promise<string> {
-    return this.emitter._write({ uid: EMITTER_UID, nsp: this.emitter.nsp, type: MessageType.DISCONNECT_SOCKETS, data: { opts: this.#opts, close } });
+    return this.emitter._write({
+      uid: EMITTER_UID,
+      nsp: this.emitter.nsp,
+      type: MessageType.DISCONNECT_SOCKETS,
+      data: { opts: this.#opts, close },
+    });
   }
 }

@@ -32,7 +32,9 @@ export interface RedisAdapterOptions {
   sessionRefreshInterval?: number;
 }
 
-export type ResolvedOptions = Required<Omit<RedisAdapterOptions, "sessionRefreshInterval">> & Pick<RedisAdapterOptions, "sessionRefreshInterval">;
+export type ResolvedOptions =
+  & Required<Omit<RedisAdapterOptions, "sessionRefreshInterval">>
+  & Pick<RedisAdapterOptions, "sessionRefreshInterval">;
 
 export function resolveOptions(opts: RedisAdapterOptions): ResolvedOptions {
   return {
@@ -78,17 +80,29 @@ export class Fleet {
 
   constructor(redis: RedisClient | string, opts: RedisAdapterOptions) {
     this.opts = resolveOptions(opts);
-    this.main = typeof redis === "string" ? Connection.fromUrl(redis, "command") : new Connection(redis, false, "command");
+    this.main = typeof redis === "string"
+      ? Connection.fromUrl(redis, "command")
+      : new Connection(redis, false, "command");
     this.#opened = this.main.open();
     this.#sub = this.#opened.then(() => this.main.duplicate("subscriber"));
     // awaited later by whoever needs them; a failure must not also surface as an unhandled rejection
     this.#sub.catch((err) => console.error("portio/redis: cannot connect", err));
     // every stream this fleet may use gets its reader now, so none misses entries written before its first use
-    const names = this.opts.streamCount === 1 ? [this.opts.streamName] : Array.from({ length: this.opts.streamCount }, (_, i) => `${this.opts.streamName}-${i}`);
+    const names = this.opts.streamCount === 1
+      ? [this.opts.streamName]
+      : Array.from({ length: this.opts.streamCount }, (_, i) => `${this.opts.streamName}-${i}`);
     for (const name of names) {
       const conn = this.#opened.then(() => this.main.duplicate(`reader ${name}`));
       conn.catch(() => {});
-      this.#readers.set(name, new StreamReader(conn, name, this.opts, (message, id) => this.adapters.get(message.nsp)?.onMessage(message, id)));
+      this.#readers.set(
+        name,
+        new StreamReader(
+          conn,
+          name,
+          this.opts,
+          (message, id) => this.adapters.get(message.nsp)?.onMessage(message, id),
+        ),
+      );
     }
     this.main.onReconnect(() => {
       for (const adapter of this.adapters.values()) adapter.resync();

@@ -26,7 +26,10 @@ export interface RedisAdapterFactory extends AdapterFactory {
  * The room store factory for `new Server({ adapter })`. `redis` is a node-redis client (yours: connect it
  * first; it stays open) or a URL (default redis://localhost:6379: connections made and closed here).
  */
-export function createAdapter(redis: RedisClient | string = "redis://localhost:6379", opts: RedisAdapterOptions = {}): RedisAdapterFactory {
+export function createAdapter(
+  redis: RedisClient | string = "redis://localhost:6379",
+  opts: RedisAdapterOptions = {},
+): RedisAdapterFactory {
   const fleet = new Fleet(redis, opts);
   return Object.assign((nsp: StoreNamespace) => fleet.adapterFor(nsp), {
     ready: () => fleet.ready(),

@@ -58,7 +58,14 @@ export class StreamReader {
           this.#markStarted();
         }
         const reply = await conn.send([
-          "XREAD", "COUNT", String(this.opts.readCount), "BLOCK", String(this.opts.blockTimeInMs), "STREAMS", this.name, this.#offset,
+          "XREAD",
+          "COUNT",
+          String(this.opts.readCount),
+          "BLOCK",
+          String(this.opts.blockTimeInMs),
+          "STREAMS",
+          this.name,
+          this.#offset,
         ]);
         if (this.#stopped) return;
         for (const [id, fields] of readEntries(reply)) {

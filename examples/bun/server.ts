@@ -8,13 +8,23 @@ import { serve } from "portio/bun";
 import { chatApp } from "../chat/app.ts";
 import { chatPage } from "../chat/page.ts";
 
-interface BunFile { text(): Promise<string> }
+interface BunFile {
+  text(): Promise<string>;
+}
 const Bun = (globalThis as unknown as { Bun: { file(path: URL): BunFile } }).Bun;
 
 const io = new Server({ connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 } });
 chatApp(io);
-const clientScript = await Bun.file(new URL("../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url)).text();
+const clientScript = await Bun.file(
+  new URL("../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url),
+).text();
 const page = chatPage({ clientScript });
-const handle = await serve(io, { port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST, fetch: (req) => page.fetch(req) });
+const handle = await serve(io, {
+  port: Number(process.env.PORT ?? 3000),
+  hostname: process.env.HOST,
+  fetch: (req) => page.fetch(req),
+});
 console.log(`Portio chat on http://localhost:${handle.port} (Bun)`);
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void handle.close().then(() => process.exit(0)));
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => void handle.close().then(() => process.exit(0)));
+}

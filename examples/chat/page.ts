@@ -20,7 +20,6 @@ export function chatPage({ clientScript }: ChatPageOptions): Hono {
     c.body(script, 200, {
       "content-type": "text/javascript; charset=utf-8",
       "cache-control": "public, max-age=3600",
-    }),
-  );
+    }));
   return app;
 }

@@ -16,7 +16,13 @@ interface Env {
 export class ChatObject extends PortioObject<Env> {
   setup(): void {
     // every ping wakes a hibernated object (alarm, then the pong): a long interval lets it sleep longer
-    chatApp(this.server({ pingInterval: 60_000, pingTimeout: 20_000, connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 } }));
+    chatApp(
+      this.server({
+        pingInterval: 60_000,
+        pingTimeout: 20_000,
+        connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
+      }),
+    );
   }
 }
 

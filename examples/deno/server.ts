@@ -9,9 +9,15 @@ import { chatPage } from "../chat/page.ts";
 
 const io = new Server({ connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 } });
 chatApp(io);
-const clientScript = await Deno.readTextFile(new URL("../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url));
+const clientScript = await Deno.readTextFile(
+  new URL("../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url),
+);
 const page = chatPage({ clientScript });
-const handle = await serve(io, { port: Number(Deno.env.get("PORT") ?? 3000), hostname: Deno.env.get("HOST"), fetch: page.fetch });
+const handle = await serve(io, {
+  port: Number(Deno.env.get("PORT") ?? 3000),
+  hostname: Deno.env.get("HOST"),
+  fetch: page.fetch,
+});
 console.log(`Portio chat on http://localhost:${handle.port} (Deno)`);
 Deno.addSignalListener("SIGINT", () => void handle.close().then(() => Deno.exit(0)));
 Deno.addSignalListener("SIGTERM", () => void handle.close().then(() => Deno.exit(0)));

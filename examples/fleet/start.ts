@@ -7,9 +7,14 @@ import { fileURLToPath } from "node:url";
 const base = Number(process.env.PORT ?? 3001);
 const server = fileURLToPath(new URL("./server.ts", import.meta.url));
 const nodes = [base, base + 1].map((port) =>
-  spawn(process.execPath, ["--import", "tsx", server], { env: { ...process.env, PORT: String(port) }, stdio: "inherit" })
+  spawn(process.execPath, ["--import", "tsx", server], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: "inherit",
+  })
 );
-for (const node of nodes) node.on("exit", (code) => code && process.exitCode === undefined && (process.exitCode = code));
+for (const node of nodes) {
+  node.on("exit", (code) => code && process.exitCode === undefined && (process.exitCode = code));
+}
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => nodes.forEach((n) => n.kill(signal)));
 }

@@ -11,7 +11,10 @@ import { portio } from "portio/hono";
 import { chatApp } from "../chat/app.ts";
 import { chatPage } from "../chat/page.ts";
 
-const clientScript = await readFile(new URL("../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url), "utf8");
+const clientScript = await readFile(
+  new URL("../../node_modules/socket.io-client/dist/socket.io.min.js", import.meta.url),
+  "utf8",
+);
 const app = chatPage({ clientScript }); // an ordinary Hono app with its own routes
 
 // the few lines that add Portio:
@@ -20,7 +23,14 @@ chatApp(io);
 app.use(portio(io, { upgradeWebSocket }));
 
 const server = serve(
-  { fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST, websocket: { server: new WebSocketServer({ noServer: true }) } },
+  {
+    fetch: app.fetch,
+    port: Number(process.env.PORT ?? 3000),
+    hostname: process.env.HOST,
+    websocket: { server: new WebSocketServer({ noServer: true }) },
+  },
   (info) => console.log(`Portio chat on http://localhost:${info.port} (Hono on Node)`),
 );
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void io.close().then(() => server.close(() => process.exit(0))));
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => void io.close().then(() => server.close(() => process.exit(0))));
+}

@@ -31,4 +31,6 @@ io.of("/custom").on("connection", (socket) => {
 const port = Number(process.env.PORT ?? 3000);
 const handle = await serve([engine, io], { port, hostname: process.env.HOST });
 console.log(`protocol fixture on http://localhost:${handle.port} (/engine.io/ and /socket.io/)`);
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void handle.close().then(() => process.exit(0)));
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => void handle.close().then(() => process.exit(0)));
+}

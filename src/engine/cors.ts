@@ -33,15 +33,22 @@ function isAllowed(origin: string, allowed: StaticOrigin): boolean {
 function resolveOrigin(opts: CorsOptions, requestOrigin: string | undefined): Promise<StaticOrigin> {
   const o = opts.origin ?? "*";
   if (typeof o !== "function") return Promise.resolve(o);
-  return new Promise((resolve, reject) => o(requestOrigin, (err, value) => (err ? reject(err) : resolve(value ?? false))));
+  return new Promise((resolve, reject) =>
+    o(requestOrigin, (err, value) => (err ? reject(err) : resolve(value ?? false)))
+  );
 }
 
 /** Headers to add to a response for `req`; also used for the preflight (`preflight = true`). */
-export async function corsHeaders(opts: CorsOptions, req: RequestLike, preflight: boolean, headers = new HeaderList()): Promise<HeaderList> {
+export async function corsHeaders(
+  opts: CorsOptions,
+  req: RequestLike,
+  preflight: boolean,
+  headers = new HeaderList(),
+): Promise<HeaderList> {
   const requestOrigin = req.headers.get("origin") ?? undefined;
   const allowed = await resolveOrigin(opts, requestOrigin);
   if (allowed === false) return headers; // `origin: false` disables CORS entirely
-  if (allowed === "*" ) {
+  if (allowed === "*") {
     headers.set("Access-Control-Allow-Origin", "*");
   } else if (typeof allowed === "string") {
     headers.set("Access-Control-Allow-Origin", allowed);

@@ -14,7 +14,10 @@ export interface CookieOptions {
   maxAge?: number;
 }
 
-export type AllowRequest = (req: RequestLike, callback: (err: string | null | undefined, success: boolean) => void) => void;
+export type AllowRequest = (
+  req: RequestLike,
+  callback: (err: string | null | undefined, success: boolean) => void,
+) => void;
 
 export interface EngineOptions {
   /** path of the Engine.IO endpoint; a trailing slash is added (default "/socket.io") */
@@ -86,6 +89,8 @@ export function serializeCookie(opts: CookieOptions, sid: string): string {
   if (opts.httpOnly ?? path !== false) out += "; HttpOnly";
   if (opts.secure) out += "; Secure";
   const sameSite = opts.sameSite ?? "lax";
-  if (sameSite !== false) out += `; SameSite=${sameSite === true ? "Strict" : sameSite[0]!.toUpperCase() + sameSite.slice(1)}`;
+  if (sameSite !== false) {
+    out += `; SameSite=${sameSite === true ? "Strict" : sameSite[0]!.toUpperCase() + sameSite.slice(1)}`;
+  }
   return out;
 }

@@ -4,9 +4,25 @@
  */
 import { fromBase64, toBase64 } from "../util/base64.ts";
 
-export const PACKET_TYPES = { open: "0", close: "1", ping: "2", pong: "3", message: "4", upgrade: "5", noop: "6" } as const;
+export const PACKET_TYPES = {
+  open: "0",
+  close: "1",
+  ping: "2",
+  pong: "3",
+  message: "4",
+  upgrade: "5",
+  noop: "6",
+} as const;
 export type PacketType = keyof typeof PACKET_TYPES;
-const TYPE_BY_CODE: Record<string, PacketType> = { 0: "open", 1: "close", 2: "ping", 3: "pong", 4: "message", 5: "upgrade", 6: "noop" };
+const TYPE_BY_CODE: Record<string, PacketType> = {
+  0: "open",
+  1: "close",
+  2: "ping",
+  3: "pong",
+  4: "message",
+  5: "upgrade",
+  6: "noop",
+};
 
 export type RawData = string | Uint8Array;
 export interface Packet {

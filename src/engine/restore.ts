@@ -4,7 +4,7 @@
  * runtime socket and the records written here. `EngineServer.restoreSession` then rebuilds an open session
  * on that socket: no handshake, no open packet, and the heartbeat resumes where it stopped.
  */
-import type { WebSocketLike, WebSocketHandler } from "../ports.ts";
+import type { WebSocketHandler, WebSocketLike } from "../ports.ts";
 import { RecordHeaders, type RequestLike } from "./http.ts";
 import type { EngineServer } from "./server.ts";
 import type { EngineSocket } from "./socket.ts";
@@ -29,7 +29,12 @@ export function engineRecordOf(session: EngineSocket): EngineSessionRecord {
  * Past that window the client is gone: ping at once with no time left, and the timer closes the session
  * with "ping timeout" as it would have without hibernation.
  */
-export function heartbeatAfterWake(lastBeat: number, now: number, pingInterval: number, pingTimeout: number): { nextPingIn: number; pongWithin: number } {
+export function heartbeatAfterWake(
+  lastBeat: number,
+  now: number,
+  pingInterval: number,
+  pingTimeout: number,
+): { nextPingIn: number; pongWithin: number } {
   const due = lastBeat + pingInterval;
   if (now < due) return { nextPingIn: due - now, pongWithin: pingTimeout };
   return { nextPingIn: 0, pongWithin: Math.max(0, due + pingTimeout - now) };
@@ -48,5 +53,11 @@ export function restoreEngineSession(
   for (const [k, v] of record.headers) Object.defineProperty(headers, k, { value: v, enumerable: true });
   const request: RequestLike = { url: record.url, method: "GET", headers: new RecordHeaders(headers) };
   const { pingInterval, pingTimeout } = server.opts;
-  return server.restoreSession(record.id, request, record.remoteAddress, ws, heartbeatAfterWake(lastBeat, now, pingInterval, pingTimeout));
+  return server.restoreSession(
+    record.id,
+    request,
+    record.remoteAddress,
+    ws,
+    heartbeatAfterWake(lastBeat, now, pingInterval, pingTimeout),
+  );
 }

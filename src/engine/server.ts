@@ -6,7 +6,7 @@ import { Emitter } from "../util/emitter.ts";
 import type { Fanout, RequestContext, WebSocketHandler, WebSocketLike } from "../ports.ts";
 import { corsHeaders } from "./cors.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
-import { ERROR_CODES, EngineRequestError } from "./errors.ts";
+import { EngineRequestError, ERROR_CODES } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
 import { decodePayload, EngineParseError } from "./packet.ts";
 import { EngineSocket, type SessionConfig } from "./socket.ts";
@@ -129,7 +129,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     }
   }
 
-  async #verify(req: RequestLike, q: URLSearchParams, transport: string, sid: string | null, isUpgrade: boolean, ctx: RequestContext): Promise<void> {
+  async #verify(
+    req: RequestLike,
+    q: URLSearchParams,
+    transport: string,
+    sid: string | null,
+    isUpgrade: boolean,
+    ctx: RequestContext,
+  ): Promise<void> {
     // `includes` on a fixed array: values such as "__proto__" or "constructor" are just unknown names
     if (!(this.opts.transports as string[]).includes(transport)) {
       throw new EngineRequestError(ERROR_CODES.UNKNOWN_TRANSPORT, { transport });
@@ -143,8 +150,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     if (sid !== null) {
       const session = this.clients.get(sid);
       if (!session) throw new EngineRequestError(ERROR_CODES.UNKNOWN_SID, { sid });
-      if (session.transport.name !== transport && !(transport === "websocket" && session.transport.name === "polling")) {
-        throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport, previousTransport: session.transport.name });
+      if (
+        session.transport.name !== transport && !(transport === "websocket" && session.transport.name === "polling")
+      ) {
+        throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, {
+          name: "TRANSPORT_MISMATCH",
+          transport,
+          previousTransport: session.transport.name,
+        });
       }
       if (transport === "polling" && req.method !== "GET" && req.method !== "POST") {
         throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "BAD_METHOD", method: req.method });
@@ -168,7 +181,12 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     for (const [k, v] of Object.entries(record)) headers.set(k, v);
   }
 
-  async #handshake(req: RequestLike, transport: string, ctx: RequestContext, headers: HeaderList): Promise<Reply | undefined> {
+  async #handshake(
+    req: RequestLike,
+    transport: string,
+    ctx: RequestContext,
+    headers: HeaderList,
+  ): Promise<Reply | undefined> {
     let id: string;
     try {
       id = this.opts.generateId ? await this.opts.generateId(req) : randomId();
@@ -211,7 +229,13 @@ export class EngineServer extends Emitter<EngineServerEvents> {
    * and no "connection" event: the caller rebuilds the socket.io side (socket/restore.ts) and delivers the
    * socket's messages to the returned handler.
    */
-  restoreSession(id: string, request: RequestLike, remoteAddress: string, ws: WebSocketLike, heartbeat: { nextPingIn: number; pongWithin?: number }): { session: EngineSocket; handler: WebSocketHandler } {
+  restoreSession(
+    id: string,
+    request: RequestLike,
+    remoteAddress: string,
+    ws: WebSocketLike,
+    heartbeat: { nextPingIn: number; pongWithin?: number },
+  ): { session: EngineSocket; handler: WebSocketHandler } {
     let created: EngineSocket | undefined;
     const handler = this.#wsHandler((transport) => {
       created = new EngineSocket(id, request, remoteAddress, transport, this.#session);
@@ -244,7 +268,12 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return signal ? (cb) => signal.addEventListener("abort", cb, { once: true }) : undefined;
   }
 
-  #upgradeSession(session: EngineSocket, req: RequestLike, ctx: RequestContext, headers: HeaderList): Reply | undefined {
+  #upgradeSession(
+    session: EngineSocket,
+    req: RequestLike,
+    ctx: RequestContext,
+    headers: HeaderList,
+  ): Reply | undefined {
     // a second WebSocket for a session that is upgrading or upgraded is accepted, then closed by
     // `maybeUpgrade` (what engine.io does; the compliance suite expects a 101, not a 400)
     this.#applyHeaderEvent("headers", req, headers);

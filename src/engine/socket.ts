@@ -5,7 +5,15 @@
 import { Emitter } from "../util/emitter.ts";
 import type { Scheduler } from "../ports.ts";
 import type { RequestLike } from "./http.ts";
-import { decodePacket, EngineParseError, PACKET_TYPES, type Packet, type PacketType, type RawData, type SharedMessage } from "./packet.ts";
+import {
+  decodePacket,
+  EngineParseError,
+  type Packet,
+  PACKET_TYPES,
+  type PacketType,
+  type RawData,
+  type SharedMessage,
+} from "./packet.ts";
 import type { PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
@@ -89,7 +97,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.readyState = "open";
     const { pingInterval, pingTimeout, maxHttpBufferSize } = this.#config;
     const upgrades = this.transport.name === "polling" ? this.#config.upgrades : [];
-    this.#sendPacket("open", JSON.stringify({ sid: this.id, upgrades, pingInterval, pingTimeout, maxPayload: maxHttpBufferSize }));
+    this.#sendPacket(
+      "open",
+      JSON.stringify({ sid: this.id, upgrades, pingInterval, pingTimeout, maxPayload: maxHttpBufferSize }),
+    );
     this.emitReserved("open");
     this.#schedulePing();
   }
@@ -235,13 +246,21 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #schedulePing(delay = this.#config.pingInterval, pongWithin = this.#config.pingTimeout): void {
     const s = this.#config.scheduler;
     s.clearTimeout(this.#pingIntervalTimer);
-    this.#pingIntervalTimer = s.setTimeout(() => {
-      this.#sendPacket("ping");
-      s.clearTimeout(this.#pingTimeoutTimer);
-      this.#pingTimeoutTimer = s.setTimeout(() => {
-        if (this.readyState !== "closed") this.onClose("ping timeout");
-      }, pongWithin, "heartbeat");
-    }, delay, "heartbeat");
+    this.#pingIntervalTimer = s.setTimeout(
+      () => {
+        this.#sendPacket("ping");
+        s.clearTimeout(this.#pingTimeoutTimer);
+        this.#pingTimeoutTimer = s.setTimeout(
+          () => {
+            if (this.readyState !== "closed") this.onClose("ping timeout");
+          },
+          pongWithin,
+          "heartbeat",
+        );
+      },
+      delay,
+      "heartbeat",
+    );
   }
 
   /**
@@ -338,7 +357,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     t.events = { onPacket() {}, onClose() {}, onReady() {} };
     if (!wasClosing) {
       if (t.name === "websocket") {
-        (t as WebSocketTransport).closeSocket(reason === "transport error" && description === "payload too large" ? 1009 : 1000, "");
+        (t as WebSocketTransport).closeSocket(
+          reason === "transport error" && description === "payload too large" ? 1009 : 1000,
+          "",
+        );
       } else if (reason === "transport close") {
         // the client closed (close packet): its parked GET is released with a noop, as engine.io does
         (t as PollingTransport).abort();

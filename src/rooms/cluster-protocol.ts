@@ -36,9 +36,15 @@ export interface EncodedOptions {
 }
 
 type Body =
-  | { type: typeof MessageType.INITIAL_HEARTBEAT | typeof MessageType.HEARTBEAT | typeof MessageType.ADAPTER_CLOSE; data?: undefined }
+  | {
+    type: typeof MessageType.INITIAL_HEARTBEAT | typeof MessageType.HEARTBEAT | typeof MessageType.ADAPTER_CLOSE;
+    data?: undefined;
+  }
   | { type: typeof MessageType.BROADCAST; data: { packet: Packet; opts: EncodedOptions; requestId?: string } }
-  | { type: typeof MessageType.SOCKETS_JOIN | typeof MessageType.SOCKETS_LEAVE; data: { opts: EncodedOptions; rooms: Room[] } }
+  | {
+    type: typeof MessageType.SOCKETS_JOIN | typeof MessageType.SOCKETS_LEAVE;
+    data: { opts: EncodedOptions; rooms: Room[] };
+  }
   | { type: typeof MessageType.DISCONNECT_SOCKETS; data: { opts: EncodedOptions; close?: boolean } }
   | { type: typeof MessageType.FETCH_SOCKETS; data: { opts: EncodedOptions; requestId: string } }
   | { type: typeof MessageType.SERVER_SIDE_EMIT; data: { packet: unknown[]; requestId?: string } };

@@ -6,7 +6,7 @@
  * `serverCount`, and calls `onMessage` for whatever arrives. Web platform APIs only: it runs on any runtime.
  */
 import { InMemoryAdapter } from "./memory.ts";
-import { PacketType, type Packet } from "../socket/parser.ts";
+import { type Packet, PacketType } from "../socket/parser.ts";
 import type { BroadcastOptions, Room, SocketDetails, StoreNamespace, StoreSocket } from "./types.ts";
 import {
   type AnyClusterMessage,
@@ -87,7 +87,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   /** Whether a broadcast gets an offset and is kept for recovery: socket.io's `addOffsetIfNecessary` rule. */
   protected storable(packet: Packet, opts: BroadcastOptions): boolean {
-    return !!this.recovery && packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile && Array.isArray(packet.data);
+    return !!this.recovery && packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile &&
+      Array.isArray(packet.data);
   }
 
   protected publishAndReturnOffset(message: ClusterMessage): Promise<string> {
@@ -146,7 +147,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (opts.flags?.local) return this.#deliver(() => super.broadcast(packet, opts));
-    const message: ClusterMessage = { uid: this.uid, nsp: this.nsp.name, type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(opts) } };
+    const message: ClusterMessage = {
+      uid: this.uid,
+      nsp: this.nsp.name,
+      type: MessageType.BROADCAST,
+      data: { packet, opts: encodeOptions(opts) },
+    };
     if (!this.storable(packet, opts)) {
       this.#publish(message);
       return this.#deliver(() => super.broadcast(packet, opts));
@@ -177,13 +183,23 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (count: number) => void, ack: (...args: unknown[]) => void): void {
+  override broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (count: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
     if (!opts.flags?.local) {
       const requestId = randomUid();
       this.#acks.set(requestId, { clientCountCallback, ack });
       // a copy: the local delivery below gives the packet this node's ack id, which is no other node's business
       const copy: Packet = { type: packet.type, nsp: packet.nsp, data: packet.data };
-      this.#publish({ uid: this.uid, nsp: this.nsp.name, type: MessageType.BROADCAST, data: { packet: copy, requestId, opts: encodeOptions(opts) } });
+      this.#publish({
+        uid: this.uid,
+        nsp: this.nsp.name,
+        type: MessageType.BROADCAST,
+        data: { packet: copy, requestId, opts: encodeOptions(opts) },
+      });
       // the operator owns the timeout; answers arriving later have nobody to go to
       this.nsp.scheduler.setTimeout(() => this.#acks.delete(requestId), opts.flags?.timeout ?? this.requestTimeout);
     }
@@ -191,17 +207,38 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   }
 
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    if (!opts.flags?.local) this.#publish({ uid: this.uid, nsp: this.nsp.name, type: MessageType.SOCKETS_JOIN, data: { opts: encodeOptions(opts), rooms } });
+    if (!opts.flags?.local) {
+      this.#publish({
+        uid: this.uid,
+        nsp: this.nsp.name,
+        type: MessageType.SOCKETS_JOIN,
+        data: { opts: encodeOptions(opts), rooms },
+      });
+    }
     this.#deliver(() => super.addSockets(opts, rooms));
   }
 
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    if (!opts.flags?.local) this.#publish({ uid: this.uid, nsp: this.nsp.name, type: MessageType.SOCKETS_LEAVE, data: { opts: encodeOptions(opts), rooms } });
+    if (!opts.flags?.local) {
+      this.#publish({
+        uid: this.uid,
+        nsp: this.nsp.name,
+        type: MessageType.SOCKETS_LEAVE,
+        data: { opts: encodeOptions(opts), rooms },
+      });
+    }
     this.#deliver(() => super.delSockets(opts, rooms));
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    if (!opts.flags?.local) this.#publish({ uid: this.uid, nsp: this.nsp.name, type: MessageType.DISCONNECT_SOCKETS, data: { opts: encodeOptions(opts), close } });
+    if (!opts.flags?.local) {
+      this.#publish({
+        uid: this.uid,
+        nsp: this.nsp.name,
+        type: MessageType.DISCONNECT_SOCKETS,
+        data: { opts: encodeOptions(opts), close },
+      });
+    }
     this.#deliver(() => super.disconnectSockets(opts, close));
   }
 
@@ -212,11 +249,19 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const expected = (await this.serverCount().catch(() => 1)) - 1;
     if (expected <= 0) return local;
     return new Promise((resolve, reject) => {
-      const requestId = this.#request(expected, opts.flags?.timeout ?? this.requestTimeout, [...local], (err, responses) =>
-        err ? reject(err) : resolve(responses as Array<StoreSocket | SocketDetails>)
+      const requestId = this.#request(
+        expected,
+        opts.flags?.timeout ?? this.requestTimeout,
+        [...local],
+        (err, responses) => err ? reject(err) : resolve(responses as Array<StoreSocket | SocketDetails>),
       );
       this.#publish(
-        { uid: this.uid, nsp: this.nsp.name, type: MessageType.FETCH_SOCKETS, data: { opts: encodeOptions(opts), requestId } },
+        {
+          uid: this.uid,
+          nsp: this.nsp.name,
+          type: MessageType.FETCH_SOCKETS,
+          data: { opts: encodeOptions(opts), requestId },
+        },
         (err) => this.#settle(requestId, err instanceof Error ? err : new Error(String(err))),
       );
     });
@@ -248,7 +293,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const timer = this.nsp.scheduler.setTimeout(() => {
       const r = this.#requests.get(requestId);
       // socket.io-adapter's wording, so an app's error handling matches either server
-      if (r) this.#settle(requestId, new Error(`timeout reached: only ${r.responders.size} responses received out of ${r.expected}`));
+      if (r) {
+        this.#settle(
+          requestId,
+          new Error(`timeout reached: only ${r.responders.size} responses received out of ${r.expected}`),
+        );
+      }
     }, timeout);
     this.#requests.set(requestId, { expected, responders: new Set(), responses, timer, finish });
     return requestId;
@@ -295,8 +345,20 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         return super.broadcastWithAck(
           packet,
           opts,
-          (clientCount) => this.#respond(message.uid, { uid: this.uid, nsp: this.nsp.name, type: MessageType.BROADCAST_CLIENT_COUNT, data: { requestId, clientCount } }),
-          (arg) => this.#respond(message.uid, { uid: this.uid, nsp: this.nsp.name, type: MessageType.BROADCAST_ACK, data: { requestId, packet: arg } }),
+          (clientCount) =>
+            this.#respond(message.uid, {
+              uid: this.uid,
+              nsp: this.nsp.name,
+              type: MessageType.BROADCAST_CLIENT_COUNT,
+              data: { requestId, clientCount },
+            }),
+          (arg) =>
+            this.#respond(message.uid, {
+              uid: this.uid,
+              nsp: this.nsp.name,
+              type: MessageType.BROADCAST_ACK,
+              data: { requestId, packet: arg },
+            }),
         );
       }
       case MessageType.SOCKETS_JOIN:
@@ -317,8 +379,18 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         const requestId = message.data.requestId;
         if (!opts) return;
         void super.fetchSockets(opts).then((sockets) => {
-          const details = sockets.map((s): SocketDetails => ({ id: s.id, handshake: s.handshake, rooms: [...s.rooms], data: s.data }));
-          this.#respond(message.uid, { uid: this.uid, nsp: this.nsp.name, type: MessageType.FETCH_SOCKETS_RESPONSE, data: { requestId, sockets: details } });
+          const details = sockets.map((s): SocketDetails => ({
+            id: s.id,
+            handshake: s.handshake,
+            rooms: [...s.rooms],
+            data: s.data,
+          }));
+          this.#respond(message.uid, {
+            uid: this.uid,
+            nsp: this.nsp.name,
+            type: MessageType.FETCH_SOCKETS_RESPONSE,
+            data: { requestId, sockets: details },
+          });
         });
         return;
       }
@@ -332,7 +404,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         const reply = (arg: unknown) => {
           if (answered) return;
           answered = true;
-          this.#respond(message.uid, { uid: this.uid, nsp: this.nsp.name, type: MessageType.SERVER_SIDE_EMIT_RESPONSE, data: { requestId, packet: arg } });
+          this.#respond(message.uid, {
+            uid: this.uid,
+            nsp: this.nsp.name,
+            type: MessageType.SERVER_SIDE_EMIT_RESPONSE,
+            data: { requestId, packet: arg },
+          });
         };
         return deliver.call(this.nsp, [...packet, reply]);
       }

@@ -5,7 +5,17 @@
 import { Emitter } from "../util/emitter.ts";
 import { encode, type Packet } from "../socket/parser.ts";
 import { SharedMessage } from "../engine/packet.ts";
-import type { BroadcastOptions, Room, Session, SessionToPersist, SocketDetails, SocketId, StoreNamespace, StoreSocket, TopicSink } from "./types.ts";
+import type {
+  BroadcastOptions,
+  Room,
+  Session,
+  SessionToPersist,
+  SocketDetails,
+  SocketId,
+  StoreNamespace,
+  StoreSocket,
+  TopicSink,
+} from "./types.ts";
 
 export interface AdapterEvents {
   "create-room": (room: Room) => void;
@@ -37,12 +47,12 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
 
   addAll(id: SocketId, rooms: Iterable<Room>): Promise<void> | void {
     let mine = this.sids.get(id);
-    if (!mine) this.sids.set(id, (mine = new Set()));
+    if (!mine) this.sids.set(id, mine = new Set());
     for (const room of rooms) {
       mine.add(room);
       let members = this.rooms.get(room);
       if (!members) {
-        this.rooms.set(room, (members = new Set()));
+        this.rooms.set(room, members = new Set());
         if (this.hasListeners("create-room")) this.emitReserved("create-room", room);
       }
       if (!members.has(id)) {

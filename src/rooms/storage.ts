@@ -10,7 +10,7 @@
  */
 import { InMemoryAdapter } from "./memory.ts";
 import { includes } from "./session-aware.ts";
-import { PacketType, type Packet } from "../socket/parser.ts";
+import { type Packet, PacketType } from "../socket/parser.ts";
 import type { BroadcastOptions, Room, Session, SessionToPersist, StoreNamespace } from "./types.ts";
 
 /** The key-value API of Durable Object storage, as much of it as Portio uses. */
@@ -21,7 +21,9 @@ export interface KeyValueStorage {
   put<T>(entries: Record<string, T>): Promise<void>;
   delete(key: string): Promise<boolean>;
   delete(keys: string[]): Promise<number>;
-  list<T = unknown>(options?: { start?: string; end?: string; prefix?: string; reverse?: boolean; limit?: number }): Promise<Map<string, T>>;
+  list<T = unknown>(
+    options?: { start?: string; end?: string; prefix?: string; reverse?: boolean; limit?: number },
+  ): Promise<Map<string, T>>;
 }
 
 /** Durable Object storage takes at most 128 keys per batch call. */
@@ -99,7 +101,12 @@ export class StorageSessionAdapter extends InMemoryAdapter {
       const offset = this.#nextOffset();
       // the offset travels as the last argument; the client strips it and remembers it
       packet.data = [...packet.data, offset];
-      const stored: StoredPacket = { at: Date.now(), rooms: [...opts.rooms], except: [...(opts.except ?? [])], data: packet.data as unknown[] };
+      const stored: StoredPacket = {
+        at: Date.now(),
+        rooms: [...opts.rooms],
+        except: [...(opts.except ?? [])],
+        data: packet.data as unknown[],
+      };
       putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored);
       this.#maybeSweep();
     }
@@ -137,7 +144,10 @@ export class StorageSessionAdapter extends InMemoryAdapter {
 
   async #sweep(now: number): Promise<void> {
     const threshold = now - this.maxDisconnectionDuration;
-    const old = await this.#storage.list({ start: this.#prefix + "p:", end: `${this.#prefix}p:${timePart(threshold)}` });
+    const old = await this.#storage.list({
+      start: this.#prefix + "p:",
+      end: `${this.#prefix}p:${timePart(threshold)}`,
+    });
     const expired = [...old.keys()];
     const sessions = await this.#storage.list<StoredSession>({ prefix: this.#prefix + "r:" });
     for (const [k, s] of sessions) if (s.disconnectedAt < threshold) expired.push(k);

@@ -2,8 +2,14 @@
  * socket.io's `BroadcastOperator`: an immutable selection of rooms, excluded rooms and flags, built by
  * `to`/`in`/`except`/`local`/`volatile`/`compress`/`timeout`, ending in `emit` or a fleet operation.
  */
-import { PacketType, type Packet } from "./parser.ts";
-import { RESERVED_EVENTS, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./typed-events.ts";
+import { type Packet, PacketType } from "./parser.ts";
+import {
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  RESERVED_EVENTS,
+} from "./typed-events.ts";
 import type { InMemoryAdapter } from "../rooms/memory.ts";
 import type { BroadcastFlags, Room, SocketDetails, SocketId, StoreSocket } from "../rooms/types.ts";
 import type { Handshake } from "./handshake.ts";
@@ -161,14 +167,19 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
 
 /** A socket on another node of the cluster, acted on through the room store (socket.io's `RemoteSocket`). */
 // deno-lint-ignore no-explicit-any
-export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> implements RemoteSocketLike<EmitEvents, SocketData> {
+export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any>
+  implements RemoteSocketLike<EmitEvents, SocketData> {
   readonly id: SocketId;
   readonly handshake: Handshake;
   readonly rooms: Set<Room>;
   readonly data: SocketData;
   #operator: BroadcastOperator<EmitEvents, SocketData>;
 
-  constructor(private readonly adapter: InMemoryAdapter, details: SocketDetails, flags: BroadcastFlags = { expectSingleResponse: true }) {
+  constructor(
+    private readonly adapter: InMemoryAdapter,
+    details: SocketDetails,
+    flags: BroadcastFlags = { expectSingleResponse: true },
+  ) {
     this.id = details.id;
     this.handshake = details.handshake as Handshake;
     this.rooms = new Set(details.rooms);
@@ -182,7 +193,12 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
 
   /** A copy whose next `emit` with a callback waits at most `ms` for the ack. */
   timeout(ms: number): RemoteSocket<EmitEvents, SocketData> {
-    return new RemoteSocket(this.adapter, { id: this.id, handshake: this.handshake, rooms: [...this.rooms], data: this.data }, { expectSingleResponse: true, timeout: ms });
+    return new RemoteSocket(this.adapter, {
+      id: this.id,
+      handshake: this.handshake,
+      rooms: [...this.rooms],
+      data: this.data,
+    }, { expectSingleResponse: true, timeout: ms });
   }
 
   join(room: Room | Room[]): void {

@@ -2,7 +2,7 @@
  * One Engine.IO connection seen from Socket.IO: decodes packets, routes them to the namespace sockets
  * multiplexed on it, answers CONNECT, and closes the connection on any protocol violation.
  */
-import type { EngineSocket, EngineCloseReason } from "../engine/socket.ts";
+import type { EngineCloseReason, EngineSocket } from "../engine/socket.ts";
 import type { RawData, SharedMessage } from "../engine/packet.ts";
 import type { RequestLike } from "../engine/http.ts";
 import type { BroadcastFlags } from "../rooms/types.ts";
@@ -123,8 +123,9 @@ export class Client {
     if (conn.readyState !== "open") return;
     // volatile: dropped when the transport cannot take it right now (socket.io semantics)
     if (flags.volatile && !conn.transport.writable) return;
-    if (encoded.length === 1) conn.send(encoded[0]!, flags.compress === undefined ? undefined : { compress: flags.compress });
-    else conn.sendMany(encoded, flags.compress);
+    if (encoded.length === 1) {
+      conn.send(encoded[0]!, flags.compress === undefined ? undefined : { compress: flags.compress });
+    } else conn.sendMany(encoded, flags.compress);
   }
 
   /** A broadcast's single-frame packet, shared by every recipient. */

@@ -31,7 +31,9 @@ export function buildHandshake(req: RequestLike, address: string, auth: Record<s
   } else {
     headers = {};
     // defineProperty: a header named "__proto__" stays a plain key
-    req.headers.forEach((v, k) => Object.defineProperty(headers, k, { value: v, enumerable: true, writable: true, configurable: true }));
+    req.headers.forEach((v, k) =>
+      Object.defineProperty(headers, k, { value: v, enumerable: true, writable: true, configurable: true })
+    );
   }
   const query = Object.fromEntries(url.searchParams);
   const now = new Date();

@@ -52,7 +52,9 @@ function attachmentOf(ws: HibernatableSocket): Attachment | undefined {
     return undefined;
   }
   const r = a as Partial<Attachment> | null;
-  return r && typeof r.p === "string" && typeof r.sid === "string" && typeof r.beat === "number" ? (r as Attachment) : undefined;
+  return r && typeof r.p === "string" && typeof r.sid === "string" && typeof r.beat === "number"
+    ? (r as Attachment)
+    : undefined;
 }
 
 export class Hibernation {
@@ -176,13 +178,15 @@ export class Hibernation {
   #onSocket(socket: AnySocket): void {
     const session = socket.conn;
     let set = this.#sockets.get(session);
-    if (!set) this.#sockets.set(session, (set = new Set()));
+    if (!set) this.#sockets.set(session, set = new Set());
     set.add(socket);
     socket.on("disconnect", () => {
       this.#sockets.get(session)?.delete(socket);
       this.#dirty.delete(socket);
       if (this.#recorded.has(session)) {
-        this.#storage.delete(this.#socketKey(session.id, socket.nsp.name)).catch((err) => console.error("portio: storage delete failed", err));
+        this.#storage.delete(this.#socketKey(session.id, socket.nsp.name)).catch((err) =>
+          console.error("portio: storage delete failed", err)
+        );
       }
     });
     this.#markDirty(socket);
@@ -226,14 +230,17 @@ export class Hibernation {
    * socket missing from the result has no record and should be closed. Records of sockets the runtime no
    * longer has (the object restarted, which closes WebSockets) become connection state recovery sessions.
    */
-  async restore(sockets: ReadonlyArray<{ ws: HibernatableSocket; like: WebSocketLike }>, now = Date.now()): Promise<Map<HibernatableSocket, WebSocketHandler>> {
+  async restore(
+    sockets: ReadonlyArray<{ ws: HibernatableSocket; like: WebSocketLike }>,
+    now = Date.now(),
+  ): Promise<Map<HibernatableSocket, WebSocketHandler>> {
     const conns = await this.#storage.list<EngineSessionRecord>({ prefix: `${this.#prefix}c:` });
     const records = await this.#storage.list<SocketRecord>({ prefix: `${this.#prefix}s:` });
     const bySid = new Map<string, Array<[string, SocketRecord]>>();
     for (const [key, r] of records) {
       const sid = key.slice(this.#prefix.length + 2, key.lastIndexOf(":"));
       let list = bySid.get(sid);
-      if (!list) bySid.set(sid, (list = []));
+      if (!list) bySid.set(sid, list = []);
       list.push([key, r]);
     }
     const handlers = new Map<HibernatableSocket, WebSocketHandler>();

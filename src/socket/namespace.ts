@@ -231,7 +231,11 @@ export class Namespace<
 }
 
 /** Parent of the namespaces created on demand by `io.of(regexp | fn)`. */
-export type NamespaceMatcher = (name: string, auth: Record<string, unknown>, next: (err: Error | null, allow: boolean) => void) => void;
+export type NamespaceMatcher = (
+  name: string,
+  auth: Record<string, unknown>,
+  next: (err: Error | null, allow: boolean) => void,
+) => void;
 
 export class ParentNamespace<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -243,7 +247,10 @@ export class ParentNamespace<
   static #count = 0;
   readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
 
-  constructor(server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, readonly matcher: NamespaceMatcher) {
+  constructor(
+    server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    readonly matcher: NamespaceMatcher,
+  ) {
     super(server, `/_${ParentNamespace.#count++}`);
   }
 
@@ -251,7 +258,10 @@ export class ParentNamespace<
   createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const child = new Namespace(this.server, name);
     child._fns = this._fns; // same array: middlewares added to the parent later apply too
-    child._on("connection", (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => this._emitConnection(socket));
+    child._on(
+      "connection",
+      (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => this._emitConnection(socket),
+    );
     this.children.add(child);
     return child;
   }

@@ -3,7 +3,13 @@
 // Web platform APIs only, so the core runs unchanged on Node, Deno, Bun and Workers.
 
 export const PacketType = {
-  CONNECT: 0, DISCONNECT: 1, EVENT: 2, ACK: 3, CONNECT_ERROR: 4, BINARY_EVENT: 5, BINARY_ACK: 6,
+  CONNECT: 0,
+  DISCONNECT: 1,
+  EVENT: 2,
+  ACK: 3,
+  CONNECT_ERROR: 4,
+  BINARY_EVENT: 5,
+  BINARY_ACK: 6,
 } as const;
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
@@ -21,7 +27,12 @@ export class ParseError extends Error {
 
 // Events the server emits itself; a peer must not be able to fake them.
 const RESERVED_EVENTS = new Set([
-  "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "newListener",
+  "removeListener",
 ]);
 
 // 16 digits is the longest run that can still be a safe integer (2^53 - 1 has 16).
@@ -32,8 +43,7 @@ type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is object => typeof v === "object" && v !== null;
 const isPlainObject = (v: unknown): v is Obj => isObject(v) && !Array.isArray(v);
 const isDigit = (code: number): boolean => code >= 48 && code <= 57;
-const hasToJSON = (v: object): v is { toJSON(): unknown } =>
-  typeof (v as { toJSON?: unknown }).toJSON === "function";
+const hasToJSON = (v: object): v is { toJSON(): unknown } => typeof (v as { toJSON?: unknown }).toJSON === "function";
 
 // The bytes of a binary value as a Uint8Array view (never a copy), or undefined
 // if `v` is not binary. A Uint8Array (incl. Node's Buffer) is returned as is.
@@ -169,9 +179,14 @@ export class Decoder {
   }
 
   /** Drops a partially reconstructed packet. */
-  destroy(): void { this.reset(); }
+  destroy(): void {
+    this.reset();
+  }
 
-  private reset(): void { this.pending = undefined; this.buffers = []; }
+  private reset(): void {
+    this.pending = undefined;
+    this.buffers = [];
+  }
 
   private decodeString(str: string): Packet {
     const typeCode = str.charCodeAt(0); // NaN for "", which fails the range check

@@ -52,7 +52,11 @@ export function socketRecordOf(socket: AnySocket): SocketRecord {
  * app code: call `announceRestored` once every connection is back, so listeners see the whole object.
  * A record for a namespace that no longer exists (a dynamic one its matcher now refuses) is dropped.
  */
-export async function restoreClient(server: AnyServer, conn: EngineSocket, records: readonly SocketRecord[]): Promise<{ client: Client; sockets: AnySocket[] }> {
+export async function restoreClient(
+  server: AnyServer,
+  conn: EngineSocket,
+  records: readonly SocketRecord[],
+): Promise<{ client: Client; sockets: AnySocket[] }> {
   const client = new Client(server, conn);
   const sockets: AnySocket[] = [];
   for (const record of records) {

@@ -50,7 +50,9 @@ export interface ServerReservedEvents<S> {
   new_namespace: (nsp: Namespace) => void;
 }
 
-type ServerEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> = ServerReservedEvents<Socket<L, E, S, D>> & S;
+type ServerEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> =
+  & ServerReservedEvents<Socket<L, E, S, D>>
+  & S;
 
 export class Server<
   ListenEvents extends EventsMap = DefaultEventsMap,
@@ -84,30 +86,43 @@ export class Server<
 
   // As in socket.io, the server's listener methods are the main namespace's: `io.on("connection")` and
   // `io.on(ev)` for `serverSideEmit` events both land there. Only "new_namespace" is the server's own.
-  override on<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev: E, listener: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E]): this {
+  override on<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
+    ev: E,
+    listener: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E],
+  ): this {
     if (ev === "new_namespace") return super.on(ev, listener);
     this.sockets._on(ev, listener);
     return this;
   }
 
-  override once<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev: E, listener: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E]): this {
+  override once<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
+    ev: E,
+    listener: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E],
+  ): this {
     if (ev === "new_namespace") return super.once(ev, listener);
     (this.sockets.once as (e: unknown, l: unknown) => unknown)(ev, listener);
     return this;
   }
 
-  override off<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev?: E, listener?: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E]): this {
+  override off<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
+    ev?: E,
+    listener?: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E],
+  ): this {
     if (ev === "new_namespace") return super.off(ev, listener);
     (this.sockets.off as (e: unknown, l: unknown) => unknown)(ev, listener);
     return this;
   }
 
-  override listeners<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev: E): ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E][] {
+  override listeners<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
+    ev: E,
+  ): ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E][] {
     if (ev === "new_namespace") return super.listeners(ev);
     return (this.sockets.listeners as (e: unknown) => never[])(ev);
   }
 
-  override listenerCount<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(ev: E): number {
+  override listenerCount<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
+    ev: E,
+  ): number {
     if (ev === "new_namespace") return super.listenerCount(ev);
     return (this.sockets.listenerCount as (e: unknown) => number)(ev);
   }
@@ -173,7 +188,10 @@ export class Server<
   }
 
   /** The namespace a CONNECT for `name` goes to: a static one, or a new child of a matching parent. */
-  async _namespaceFor(name: string, auth: Record<string, unknown>): Promise<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined> {
+  async _namespaceFor(
+    name: string,
+    auth: Record<string, unknown>,
+  ): Promise<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined> {
     const existing = this._nsps.get(name);
     if (existing) return existing;
     for (const [matcher, parent] of this.#parents) {

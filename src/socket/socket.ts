@@ -7,7 +7,13 @@ import { randomId } from "../util/id.ts";
 import { encode, type Packet, PacketType } from "./parser.ts";
 import type { SharedMessage } from "../engine/packet.ts";
 import type { RequestLike } from "../engine/http.ts";
-import { RESERVED_EVENTS, type DefaultEventsMap, type EventNames, type EventParams, type EventsMap } from "./typed-events.ts";
+import {
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventsMap,
+  RESERVED_EVENTS,
+} from "./typed-events.ts";
 import type { BroadcastFlags, Room, Session, SocketId } from "../rooms/types.ts";
 import type { InMemoryAdapter } from "../rooms/memory.ts";
 import type { Handshake } from "./handshake.ts";
@@ -82,7 +88,12 @@ export class Socket<
   #session: Session | undefined;
   #countedOutgoing = false;
 
-  constructor(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, client: Client, handshake: Handshake, previous?: Session) {
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client,
+    handshake: Handshake,
+    previous?: Session,
+  ) {
     super();
     this.nsp = nsp;
     this.client = client;
@@ -135,7 +146,11 @@ export class Socket<
     this._attachTopics();
     const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
     this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
-    if (session) for (const args of session.missedPackets) this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
+    if (session) {
+      for (const args of session.missedPackets) {
+        this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
+      }
+    }
   }
 
   /** Lets native fan-out reach this socket once its connection is an open WebSocket (see rooms/memory.ts). */
@@ -262,7 +277,7 @@ export class Socket<
     // a numeric event name reaches listeners registered under its string form, as with Node's emitter
     if (typeof args[0] === "number") args[0] = String(args[0]);
     if (packet.id !== undefined) args.push(this.#ack(packet.id));
-    if (this.#any?.length) for (const l of [...this.#any]) l.apply(this, args as [string, ...unknown[]]);
+    if (this.#any?.length) { for (const l of [...this.#any]) l.apply(this, args as [string, ...unknown[]]); }
     this.#dispatch(args as [string, ...unknown[]]);
   }
 

@@ -5,7 +5,9 @@
 // deno-lint-ignore no-explicit-any
 export type EventsMap = Record<string, any>;
 // deno-lint-ignore no-explicit-any
-export interface DefaultEventsMap { [event: string]: (...args: any[]) => void }
+export interface DefaultEventsMap {
+  [event: string]: (...args: any[]) => void;
+}
 
 export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
 export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
@@ -22,14 +24,16 @@ export type SecondArg<T> = T extends (err: Error, arg: infer A) => any ? A : any
 
 /** Parameters of `emitWithAck(ev, ...)`: the event's parameters without its callback. */
 // deno-lint-ignore no-explicit-any
-export type EventParamsWithoutAck<Map extends EventsMap, Ev extends EventNames<Map>> = AllButLast<EventParams<Map, Ev>> extends any[] ? AllButLast<EventParams<Map, Ev>> : never;
+export type EventParamsWithoutAck<Map extends EventsMap, Ev extends EventNames<Map>> =
+  AllButLast<EventParams<Map, Ev>> extends any[] ? AllButLast<EventParams<Map, Ev>> : never;
 /** What `emitWithAck` resolves with: the first argument of the event's callback. */
 export type AckResult<Map extends EventsMap, Ev extends EventNames<Map>> = FirstArg<Last<EventParams<Map, Ev>>>;
 
 /** Ack callbacks with a timeout receive an error first (socket.io's `DecorateAcknowledgements`). */
 export type DecorateAcknowledgements<E> = {
   // deno-lint-ignore no-explicit-any
-  [K in keyof E]: E[K] extends (...args: infer Params) => infer Result ? (...args: DecorateParams<Params>) => Result : E[K];
+  [K in keyof E]: E[K] extends (...args: infer Params) => infer Result ? (...args: DecorateParams<Params>) => Result
+    : E[K];
 };
 // deno-lint-ignore no-explicit-any
 type DecorateParams<P extends any[]> = P extends [...infer H, infer L]
@@ -40,7 +44,8 @@ type DecorateParams<P extends any[]> = P extends [...infer H, infer L]
 /** Broadcast acks collect one response per client. */
 export type DecorateAcknowledgementsWithMultipleResponses<E> = {
   // deno-lint-ignore no-explicit-any
-  [K in keyof E]: E[K] extends (...args: infer Params) => infer Result ? (...args: MultiParams<Params>) => Result : E[K];
+  [K in keyof E]: E[K] extends (...args: infer Params) => infer Result ? (...args: MultiParams<Params>) => Result
+    : E[K];
 };
 // deno-lint-ignore no-explicit-any
 type MultiParams<P extends any[]> = P extends [...infer H, infer L]

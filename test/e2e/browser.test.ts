@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { startChat, type ChatServer } from "../../examples/chat/start.ts";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { type ChatServer, startChat } from "../../examples/chat/start.ts";
 
 /** The page exposes its socket.io client as `window.socket`. */
 type ChatWindow = Window & {
@@ -40,7 +40,7 @@ async function expectItems(page: Page, selector: string, expected: string[]): Pr
     await page.waitForFunction(
       ({ selector, expected }) =>
         JSON.stringify(Array.from(document.querySelectorAll(selector), (n) => n.textContent)) ===
-        JSON.stringify(expected),
+          JSON.stringify(expected),
       { selector, expected },
       { timeout: TIMEOUT },
     );
@@ -59,7 +59,11 @@ describe("chat example in Chromium", () => {
   let chat: ChatServer | undefined;
   let browser: Browser | undefined;
   const pageErrors: string[] = [];
-  const pages: Record<"alice" | "bob" | "carol", Page | undefined> = { alice: undefined, bob: undefined, carol: undefined };
+  const pages: Record<"alice" | "bob" | "carol", Page | undefined> = {
+    alice: undefined,
+    bob: undefined,
+    carol: undefined,
+  };
 
   function page(who: keyof typeof pages): Page {
     const p = pages[who];

@@ -13,7 +13,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io as ioc, Manager, type Socket as ClientSocket } from "socket.io-client";
-import { arrives, client, closeClients, collect, connected, once, settled, sleep, startProcess, type Target } from "./harness.ts";
+import {
+  arrives,
+  client,
+  closeClients,
+  collect,
+  connected,
+  once,
+  settled,
+  sleep,
+  startProcess,
+  type Target,
+} from "./harness.ts";
 
 const ENV = { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const start = (env: Record<string, string> = {}) =>
@@ -51,8 +62,14 @@ describe("Cloudflare: routing, hibernation, heartbeats", () => {
     const a2 = await connected(client(target, "/", { query: { shard: ra }, transports: ["polling"] }));
     const b1 = await connected(client(target, "/", { query: { shard: rb } }));
     for (const c of [a1, a2, b1]) await c.timeout(2000).emitWithAck("join", "r");
-    assert.deepEqual(await a1.timeout(2000).emitWithAck("cf-instance").then((x) => (x as { object: string }).object), ra);
-    assert.deepEqual(await b1.timeout(2000).emitWithAck("cf-instance").then((x) => (x as { object: string }).object), rb);
+    assert.deepEqual(
+      await a1.timeout(2000).emitWithAck("cf-instance").then((x) => (x as { object: string }).object),
+      ra,
+    );
+    assert.deepEqual(
+      await b1.timeout(2000).emitWithAck("cf-instance").then((x) => (x as { object: string }).object),
+      rb,
+    );
     const onB = arrives(b1, "news", 500);
     const onA2 = once(a2, "news");
     await a1.timeout(2000).emitWithAck("bcast", { to: ["r"] }, "news", "only ra");
@@ -68,7 +85,8 @@ describe("Cloudflare: routing, hibernation, heartbeats", () => {
     const sid = JSON.parse((await hs.text()).slice(1)).sid as string;
     assert.match(sid, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{20}$/);
     const url = `${target.url}/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}&shard=${rb}`;
-    const post = async (body: string) => assert.equal((await fetch(url, { method: "POST", body })).status, 200, "a polling POST reached another object");
+    const post = async (body: string) =>
+      assert.equal((await fetch(url, { method: "POST", body })).status, 200, "a polling POST reached another object");
     const getUntil = async (part: string) => {
       let body = "";
       for (let i = 0; i < 10 && !body.includes(part); i++) {
@@ -124,7 +142,10 @@ describe("Cloudflare: routing, hibernation, heartbeats", () => {
       a.on("poll", (_room: string, ack: (x: unknown) => void) => ack("a"));
       // the first message wakes the object: a broadcast to a room with acks from every member
       const t0 = Date.now();
-      const polled = (await a.timeout(5000).emitWithAck("ask-room", "h1", 3000)) as { error: string | null; responses: string[] };
+      const polled = (await a.timeout(5000).emitWithAck("ask-room", "h1", 3000)) as {
+        error: string | null;
+        responses: string[];
+      };
       const wakeRtt = Date.now() - t0;
       assert.deepEqual(polled, { error: null, responses: ["a", "b", "main"] });
       const after = await who(a);
@@ -159,7 +180,13 @@ describe("Cloudflare: routing, hibernation, heartbeats", () => {
     it("heartbeats go on across hibernation: the storage alarm wakes the object for each ping", async () => {
       const key = shard("hb");
       // not from `client()`: the concurrent test's afterEach closes those
-      const c = ioc(target.url, { path: "/hb/", query: { shard: key }, transports: ["websocket"], forceNew: true, reconnection: false });
+      const c = ioc(target.url, {
+        path: "/hb/",
+        query: { shard: key },
+        transports: ["websocket"],
+        forceNew: true,
+        reconnection: false,
+      });
       after(() => void c.close());
       await connected(c);
       const first = await who(c);
@@ -225,26 +252,34 @@ describe("Cloudflare: connection state recovery across a restart", () => {
     assert.deepEqual(state.data, { name: "rex" });
   });
 
-  for (const transport of ["websocket", "polling"] as const) it(`a client still connected when the runtime stops recovers too (${transport}: its stored socket record becomes a session)`, async () => {
-    const port = new URL(target!.url).port;
-    const key = shard("crash");
-    const c = client(target!, "/", { query: { shard: key }, transports: [transport], reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 400 });
-    await connected(c);
-    await c.timeout(2000).emitWithAck("join", "cr");
-    await c.timeout(2000).emitWithAck("set-data", { name: "cat" });
-    const got = collect(c, "cr-msg", 1);
-    await c.timeout(2000).emitWithAck("bcast", { to: ["cr"] }, "cr-msg", 0);
-    await got;
-    const id = c.id;
-    const dropped = once(c, "disconnect", 10_000);
-    await target!.stop(); // no close event reaches the object
-    await dropped;
-    target = await start({ PERSIST: dir, PORT: port });
-    await once(c, "connect", 15_000);
-    assert.equal(c.recovered, true, "not recovered after the runtime stopped under it");
-    assert.equal(c.id, id);
-    const state = (await c.timeout(2000).emitWithAck("state")) as { rooms: string[]; data: unknown };
-    assert.deepEqual(state.rooms.sort(), [id!, "cr"].sort());
-    assert.deepEqual(state.data, { name: "cat" });
-  });
+  for (const transport of ["websocket", "polling"] as const) {
+    it(`a client still connected when the runtime stops recovers too (${transport}: its stored socket record becomes a session)`, async () => {
+      const port = new URL(target!.url).port;
+      const key = shard("crash");
+      const c = client(target!, "/", {
+        query: { shard: key },
+        transports: [transport],
+        reconnection: true,
+        reconnectionDelay: 200,
+        reconnectionDelayMax: 400,
+      });
+      await connected(c);
+      await c.timeout(2000).emitWithAck("join", "cr");
+      await c.timeout(2000).emitWithAck("set-data", { name: "cat" });
+      const got = collect(c, "cr-msg", 1);
+      await c.timeout(2000).emitWithAck("bcast", { to: ["cr"] }, "cr-msg", 0);
+      await got;
+      const id = c.id;
+      const dropped = once(c, "disconnect", 10_000);
+      await target!.stop(); // no close event reaches the object
+      await dropped;
+      target = await start({ PERSIST: dir, PORT: port });
+      await once(c, "connect", 15_000);
+      assert.equal(c.recovered, true, "not recovered after the runtime stopped under it");
+      assert.equal(c.id, id);
+      const state = (await c.timeout(2000).emitWithAck("state")) as { rooms: string[]; data: unknown };
+      assert.deepEqual(state.rooms.sort(), [id!, "cr"].sort());
+      assert.deepEqual(state.data, { name: "cat" });
+    });
+  }
 });

@@ -15,7 +15,10 @@ const wrangler = join(process.cwd(), "node_modules/.bin/wrangler");
 const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 /** Runs wrangler in its own process group, so stopping it stops the workerd it spawned too. */
-function run(args: string[], ready?: RegExp): Promise<{ out: () => string; code: Promise<number | null>; stop(): Promise<void> }> {
+function run(
+  args: string[],
+  ready?: RegExp,
+): Promise<{ out: () => string; code: Promise<number | null>; stop(): Promise<void> }> {
   const child = spawn(wrangler, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
@@ -46,7 +49,10 @@ describe("examples/cloudflare with wrangler (offline)", () => {
     const state = mkdtempSync(join(tmpdir(), "portio-wrangler-"));
     // a port below 32768 that is unlikely to be taken; wrangler picks another if it is
     const port = 20000 + Math.floor(Math.random() * 10000);
-    const dev = await run(["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state], /Ready on http:\/\/[\d.]+:\d+/);
+    const dev = await run(
+      ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state],
+      /Ready on http:\/\/[\d.]+:\d+/,
+    );
     try {
       const url = /Ready on (http:\/\/[\d.]+:\d+)/.exec(dev.out())![1]!;
       const page = await fetch(url + "/");
@@ -59,7 +65,9 @@ describe("examples/cloudflare with wrangler (offline)", () => {
         await a.timeout(5000).emitWithAck("join", "ann", "lobby");
         const members = await b.timeout(5000).emitWithAck("join", "bob", "lobby");
         assert.ok(JSON.stringify(members).includes("ann"), JSON.stringify(members));
-        const got = new Promise<{ from: string; text: string }>((resolve) => a.on("message", (m: { from: string; text: string }) => m.from === "bob" && resolve(m)));
+        const got = new Promise<{ from: string; text: string }>((resolve) =>
+          a.on("message", (m: { from: string; text: string }) => m.from === "bob" && resolve(m))
+        );
         assert.deepEqual(await b.timeout(5000).emitWithAck("message", "hi from workerd"), { ok: true });
         assert.equal((await got).text, "hi from workerd");
       } finally {

@@ -2,13 +2,16 @@
 import { runSuite } from "./suite.ts";
 import { startProcess } from "./harness.ts";
 
-runSuite("workerd", () =>
-  startProcess("workerd", [process.execPath, "--import", "tsx", "test/fixture/cloudflare-node.ts"], {
-    CLOUDFLARE_CF_FETCH_ENABLED: "false",
-    WRANGLER_SEND_METRICS: "false",
-  }, {
-    "server-close-needs-client-frame":
-      "workerd ends the connection of a hibernatable WebSocket the server closed only after the client sent a frame " +
-      "(a client that never speaks sees the close frame, not the end of the connection); the adapter accepts a " +
-      "socket the engine closes at once without hibernation, but a probe that stays silent until upgradeTimeout hits it",
-  }));
+runSuite(
+  "workerd",
+  () =>
+    startProcess("workerd", [process.execPath, "--import", "tsx", "test/fixture/cloudflare-node.ts"], {
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_SEND_METRICS: "false",
+    }, {
+      "server-close-needs-client-frame":
+        "workerd ends the connection of a hibernatable WebSocket the server closed only after the client sent a frame " +
+        "(a client that never speaks sees the close frame, not the end of the connection); the adapter accepts a " +
+        "socket the engine closes at once without hibernation, but a probe that stays silent until upgradeTimeout hits it",
+    }),
+);

@@ -2,4 +2,7 @@
 import { runSuite } from "./suite.ts";
 import { startProcess } from "./harness.ts";
 
-runSuite("deno", () => startProcess("deno", ["node_modules/.bin/deno", "run", "-A", "--no-check", "test/fixture/deno.ts"]));
+runSuite(
+  "deno",
+  () => startProcess("deno", ["node_modules/.bin/deno", "run", "-A", "--no-check", "test/fixture/deno.ts"]),
+);

@@ -15,7 +15,10 @@ const examples: Array<[string, string[]]> = [
 ];
 
 function start(cmd: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(cmd[0]!, cmd.slice(1), { env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DENO_NO_UPDATE_CHECK: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd[0]!, cmd.slice(1), {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DENO_NO_UPDATE_CHECK: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   child.stderr.on("data", (d) => (err += d));
@@ -50,7 +53,9 @@ describe("the chat example on every runtime", () => {
         await a.timeout(5000).emitWithAck("join", "ann", "lobby");
         const members = await b.timeout(5000).emitWithAck("join", "bob", "lobby");
         assert.ok(JSON.stringify(members).includes("ann"), JSON.stringify(members));
-        const got = new Promise<{ from: string; text: string }>((resolve) => a.on("message", (m: { from: string; text: string }) => m.from === "bob" && resolve(m)));
+        const got = new Promise<{ from: string; text: string }>((resolve) =>
+          a.on("message", (m: { from: string; text: string }) => m.from === "bob" && resolve(m))
+        );
         assert.deepEqual(await b.timeout(5000).emitWithAck("message", `hi from ${name}`), { ok: true });
         const m = await got;
         assert.equal(m.text, `hi from ${name}`);

@@ -2,8 +2,8 @@
  * Shared e2e plumbing: start a fixture as a real process, connect official clients, speak the raw protocol
  * for the bad-input cases. Runtime-neutral: a runner only says how to start the fixture.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { io as ioc, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from "socket.io-client";
+import { type ChildProcess, spawn } from "node:child_process";
+import { io as ioc, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from "socket.io-client";
 import WebSocket from "ws";
 
 export interface Target {
@@ -20,7 +20,12 @@ export interface Target {
 }
 
 /** Starts `cmd` and waits for its `LISTENING <port>` line. */
-export function startProcess(name: string, cmd: string[], env: Record<string, string> = {}, knownDifferences: Record<string, string> = {}): Promise<Target> {
+export function startProcess(
+  name: string,
+  cmd: string[],
+  env: Record<string, string> = {},
+  knownDifferences: Record<string, string> = {},
+): Promise<Target> {
   const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), {
     env: { ...process.env, PORT: "0", DENO_NO_UPDATE_CHECK: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -80,7 +85,11 @@ export function closeClients(): void {
   open.clear();
 }
 
-export function once<T = unknown[]>(socket: { once(ev: string, fn: (...args: unknown[]) => void): unknown }, ev: string, ms = 5000): Promise<T> {
+export function once<T = unknown[]>(
+  socket: { once(ev: string, fn: (...args: unknown[]) => void): unknown },
+  ev: string,
+  ms = 5000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for "${ev}"`)), ms);
     socket.once(ev, (...args: unknown[]) => {
@@ -224,7 +233,15 @@ export async function rawPolling(target: Target, path = "/socket.io/"): Promise<
     url,
     get: () => fetch(url, { signal: AbortSignal.timeout(5000) }),
     post: (body, headers = {}) =>
-      fetch(url, { method: "POST", body, headers: { "content-type": "text/plain;charset=UTF-8", ...headers }, duplex: "half" } as RequestInit),
+      fetch(
+        url,
+        {
+          method: "POST",
+          body,
+          headers: { "content-type": "text/plain;charset=UTF-8", ...headers },
+          duplex: "half",
+        } as RequestInit,
+      ),
   };
 }
 
@@ -252,7 +269,11 @@ export async function pollingClosed(p: RawPolling, ms = 3000): Promise<boolean> 
 }
 
 /** The post-condition of every bad-input test: a fresh official client still connects and gets an ack. */
-export async function freshClientWorks(target: Target, nsp = "/", opts: Partial<ManagerOptions & SocketOptions> = {}): Promise<void> {
+export async function freshClientWorks(
+  target: Target,
+  nsp = "/",
+  opts: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<void> {
   if (!target.alive()) throw new Error(`fixture died:\n${target.logs()}`);
   const c = await connected(client(target, nsp, opts));
   const echo = await c.timeout(3000).emitWithAck("echo", "still here");

@@ -2,7 +2,11 @@
 import { runSuite } from "./suite.ts";
 import { startProcess } from "./harness.ts";
 
-runSuite("hono (node)", () =>
-  startProcess("hono", [process.execPath, "--import", "tsx", "test/fixture/hono-node.ts"], {}, {
-    "upgrade-refusal-body": "@hono/node-server answers a refused WebSocket upgrade with its status line only, no JSON body",
-  }));
+runSuite(
+  "hono (node)",
+  () =>
+    startProcess("hono", [process.execPath, "--import", "tsx", "test/fixture/hono-node.ts"], {}, {
+      "upgrade-refusal-body":
+        "@hono/node-server answers a refused WebSocket upgrade with its status line only, no JSON body",
+    }),
+);

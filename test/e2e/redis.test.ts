@@ -7,9 +7,19 @@
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import type { Socket as ClientSocket, ManagerOptions, SocketOptions } from "socket.io-client";
+import type { ManagerOptions, Socket as ClientSocket, SocketOptions } from "socket.io-client";
 import { arrives, client, closeClients, collect, connected, once, sleep, type Target } from "./harness.ts";
-import { Balancer, cleanup, eventually, type FleetNode, PrivateRedis, type Runtime, startNode, stopNode, withRedis } from "../fixture/redis/fleet.ts";
+import {
+  Balancer,
+  cleanup,
+  eventually,
+  type FleetNode,
+  PrivateRedis,
+  type Runtime,
+  startNode,
+  stopNode,
+  withRedis,
+} from "../fixture/redis/fleet.ts";
 import { Emitter } from "../../adapters/redis/index.ts";
 
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -17,9 +27,17 @@ const PREFIX = `portio-test-${process.pid}-${Date.now().toString(36)}`;
 const RUNTIMES: Runtime[] = ["node", "deno", "bun", "official"];
 
 type Opts = Partial<ManagerOptions & SocketOptions>;
-const on = (url: string, opts: Opts = {}) => connected(client({ url } as Target, "/", { transports: ["websocket"], ...opts }));
-const ask = <T = unknown>(c: ClientSocket, ev: string, ...args: unknown[]) => c.timeout(5000).emitWithAck(ev, ...args) as Promise<T>;
-interface State { id: string; recovered: boolean; rooms: string[]; data: Record<string, unknown>; node: string }
+const on = (url: string, opts: Opts = {}) =>
+  connected(client({ url } as Target, "/", { transports: ["websocket"], ...opts }));
+const ask = <T = unknown>(c: ClientSocket, ev: string, ...args: unknown[]) =>
+  c.timeout(5000).emitWithAck(ev, ...args) as Promise<T>;
+interface State {
+  id: string;
+  recovered: boolean;
+  rooms: string[];
+  data: Record<string, unknown>;
+  node: string;
+}
 
 describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", () => {
   let nodes: FleetNode[] = [];
@@ -86,7 +104,9 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
   it("fetchSockets from any node sees every node's sockets; RemoteSocket acts across", async () => {
     const cs = await spread("f-room", "f");
     for (let i = 0; i < nodes.length; i++) {
-      const { sockets } = await ask<{ sockets: Array<{ id: string; rooms: string[]; data: { name: string; node: string } }> }>(cs[i]!, "fetch", { to: ["f-room"] });
+      const { sockets } = await ask<
+        { sockets: Array<{ id: string; rooms: string[]; data: { name: string; node: string } }> }
+      >(cs[i]!, "fetch", { to: ["f-room"] });
       assert.deepEqual(sockets.map((s) => s.id).sort(), cs.map((c) => c.id).sort(), `fetch from ${nodes[i]!.name}`);
       for (const s of sockets) {
         const j = cs.findIndex((c) => c.id === s.id);
@@ -100,9 +120,17 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
       await ask(cs[from]!, "remote", cs[to]!.id, "emit", `hi-${from}`);
       assert.deepEqual((await got)[0]![0], `hi-${from}`);
       await ask(cs[from]!, "remote", cs[to]!.id, "join", `rj-${from}`);
-      await eventually(async () => (await ask<State>(cs[to]!, "state")).rooms.includes(`rj-${from}`), 3000, "remote join");
+      await eventually(
+        async () => (await ask<State>(cs[to]!, "state")).rooms.includes(`rj-${from}`),
+        3000,
+        "remote join",
+      );
       await ask(cs[from]!, "remote", cs[to]!.id, "leave", `rj-${from}`);
-      await eventually(async () => !(await ask<State>(cs[to]!, "state")).rooms.includes(`rj-${from}`), 3000, "remote leave");
+      await eventually(
+        async () => !(await ask<State>(cs[to]!, "state")).rooms.includes(`rj-${from}`),
+        3000,
+        "remote leave",
+      );
     }
     const dropped = once<[string]>(cs[1]!, "disconnect", 3000);
     await ask(cs[3]!, "remote", cs[1]!.id, "disconnect", false);
@@ -113,9 +141,19 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
     const cs = await spread("s-room", "s");
     for (let i = 0; i < nodes.length; i++) {
       await ask(cs[i]!, "sockets-join", { to: ["s-room"] }, `sj-${i}`);
-      await eventually(async () => (await Promise.all(cs.map((c) => ask<State>(c, "state")))).every((s) => s.rooms.includes(`sj-${i}`)), 3000, `socketsJoin from ${nodes[i]!.name}`);
+      await eventually(
+        async () =>
+          (await Promise.all(cs.map((c) => ask<State>(c, "state")))).every((s) => s.rooms.includes(`sj-${i}`)),
+        3000,
+        `socketsJoin from ${nodes[i]!.name}`,
+      );
       await ask(cs[(i + 1) % cs.length]!, "sockets-leave", { to: [`sj-${i}`] }, `sj-${i}`);
-      await eventually(async () => (await Promise.all(cs.map((c) => ask<State>(c, "state")))).every((s) => !s.rooms.includes(`sj-${i}`)), 3000, "socketsLeave");
+      await eventually(
+        async () =>
+          (await Promise.all(cs.map((c) => ask<State>(c, "state")))).every((s) => !s.rooms.includes(`sj-${i}`)),
+        3000,
+        "socketsLeave",
+      );
     }
     for (const [from, victim] of [[3, 0], [1, 3]] as const) {
       await ask(cs[victim]!, "join", `d-${from}`);
@@ -132,7 +170,8 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
     for (let i = 0; i < nodes.length; i++) {
       await ask(cs[i]!, "note", `n-${i}`);
       for (let j = 0; j < nodes.length; j++) {
-        const heard = () => ask<Array<{ args: unknown[] }>>(cs[j]!, "log").then((l) => l.some((e) => e.args[0] === `n-${i}`));
+        const heard = () =>
+          ask<Array<{ args: unknown[] }>>(cs[j]!, "log").then((l) => l.some((e) => e.args[0] === `n-${i}`));
         if (j === i) assert.equal(await heard(), false, "a node hears its own serverSideEmit");
         else await eventually(heard, 3000, `${nodes[j]!.name} hears ${nodes[i]!.name}`);
       }
@@ -163,11 +202,27 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
         assert.deepEqual([...new Uint8Array(second![0] as ArrayBuffer)], [9, 8]);
       }
       await emitter.in("e-room").socketsJoin("e-joined");
-      await eventually(async () => (await Promise.all(cs.map((c) => ask<State>(c, "state")))).every((s) => s.rooms.includes("e-joined")), 3000, "emitter socketsJoin");
+      await eventually(
+        async () =>
+          (await Promise.all(cs.map((c) => ask<State>(c, "state")))).every((s) => s.rooms.includes("e-joined")),
+        3000,
+        "emitter socketsJoin",
+      );
       await emitter.in("e-joined").socketsLeave("e-joined");
-      await eventually(async () => (await Promise.all(cs.map((c) => ask<State>(c, "state")))).every((s) => !s.rooms.includes("e-joined")), 3000, "emitter socketsLeave");
+      await eventually(
+        async () =>
+          (await Promise.all(cs.map((c) => ask<State>(c, "state")))).every((s) => !s.rooms.includes("e-joined")),
+        3000,
+        "emitter socketsLeave",
+      );
       await emitter.serverSideEmit("note", "from-emitter");
-      for (const c of cs) await eventually(() => ask<Array<{ args: unknown[] }>>(c, "log").then((l) => l.some((e) => e.args[0] === "from-emitter")), 3000, "emitter serverSideEmit");
+      for (const c of cs) {
+        await eventually(
+          () => ask<Array<{ args: unknown[] }>>(c, "log").then((l) => l.some((e) => e.args[0] === "from-emitter")),
+          3000,
+          "emitter serverSideEmit",
+        );
+      }
       const dropped = cs.map((c) => once<[string]>(c, "disconnect", 3000));
       await emitter.in("e-room").disconnectSockets();
       for (const d of dropped) assert.equal((await d)[0], "io server disconnect");
@@ -194,8 +249,15 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
     // Portio persists, the official node restores; the record is gone after that
     const a = await session(nodes[0]!.url);
     await drop(a.c);
-    assert.deepEqual(await ask<State>(await on(nodes[3]!.url, { auth: a.auth }), "state").then((s) => [s.recovered, s.id]), [true, a.id]);
-    assert.equal((await ask<State>(await on(nodes[1]!.url, { auth: a.auth }), "state")).recovered, false, "restored twice");
+    assert.deepEqual(
+      await ask<State>(await on(nodes[3]!.url, { auth: a.auth }), "state").then((s) => [s.recovered, s.id]),
+      [true, a.id],
+    );
+    assert.equal(
+      (await ask<State>(await on(nodes[1]!.url, { auth: a.auth }), "state")).recovered,
+      false,
+      "restored twice",
+    );
     // the official node persists, Portio restores; the restored socket's record is live, so its client can
     // take it over again elsewhere: the previous incarnation is disconnected, the id never lives twice
     const b = await session(nodes[3]!.url);
@@ -213,14 +275,20 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
     const c = await session(nodes[1]!.url);
     c.c.disconnect();
     await sleep(100);
-    for (const n of [0, 3]) assert.equal((await ask<State>(await on(nodes[n]!.url, { auth: c.auth }), "state")).recovered, false);
+    for (const n of [0, 3]) {
+      assert.equal((await ask<State>(await on(nodes[n]!.url, { auth: c.auth }), "state")).recovered, false);
+    }
   });
 
   /** Clients on `victim` through balancers; each balancer then points at `to[i]`; the victim gets `signal`. */
   async function failover(victim: number, to: number[], signal: NodeJS.Signals, room: string) {
     const balancers = await Promise.all(to.map(() => new Balancer(nodes[victim]!.port).listen()));
     try {
-      const cs = await Promise.all(balancers.map((b, i) => on(b.url, { reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 200, auth: { name: `r${i}` } })));
+      const cs = await Promise.all(
+        balancers.map((b, i) =>
+          on(b.url, { reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 200, auth: { name: `r${i}` } })
+        ),
+      );
       const before: State[] = [];
       for (const [i, c] of cs.entries()) {
         await ask(c, "join", room);
@@ -322,7 +390,10 @@ describe("redis fleet across a Redis restart", () => {
     a2.io.engine.close();
     await dropped;
     await sleep(100);
-    assert.deepEqual(await ask<State>(await on(nodes[1]!.url, { auth }), "state").then((s) => [s.recovered, s.id]), [true, id]);
+    assert.deepEqual(await ask<State>(await on(nodes[1]!.url, { auth }), "state").then((s) => [s.recovered, s.id]), [
+      true,
+      id,
+    ]);
     for (const n of nodes) assert.ok(n.alive(), `${n.name} died:\n${n.logs()}`);
   });
 });
@@ -338,7 +409,10 @@ describe("examples/fleet: two chat nodes, one chat", () => {
 
   it("people on different nodes chat together and see each other in the member list", async () => {
     const urls = await Promise.all([0, 1].map(async () => {
-      const child = spawn(process.execPath, ["--import", "tsx", "examples/fleet/server.ts"], { env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REDIS_URL: REDIS, STREAM: stream }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, ["--import", "tsx", "examples/fleet/server.ts"], {
+        env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REDIS_URL: REDIS, STREAM: stream },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       const exited = new Promise((r) => child.once("exit", r));
       started.push({ kill: () => (child.kill("SIGTERM"), exited) });
       return new Promise<string>((resolve, reject) => {

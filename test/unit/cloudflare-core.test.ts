@@ -25,7 +25,9 @@ class MemoryStorage implements KeyValueStorage {
   get<T>(key: string): Promise<T | undefined>;
   get<T>(keys: string[]): Promise<Map<string, T>>;
   async get(k: string | string[]): Promise<unknown> {
-    if (Array.isArray(k)) return new Map(k.filter((x) => this.map.has(x)).map((x) => [x, structuredClone(this.map.get(x))]));
+    if (Array.isArray(k)) {
+      return new Map(k.filter((x) => this.map.has(x)).map((x) => [x, structuredClone(this.map.get(x))]));
+    }
     return structuredClone(this.map.get(k));
   }
   put<T>(key: string, value: T): Promise<void>;
@@ -40,8 +42,13 @@ class MemoryStorage implements KeyValueStorage {
     if (Array.isArray(k)) return k.filter((x) => this.map.delete(x)).length;
     return this.map.delete(k);
   }
-  async list<T>(o: { start?: string; end?: string; prefix?: string; reverse?: boolean; limit?: number } = {}): Promise<Map<string, T>> {
-    let keys = [...this.map.keys()].sort().filter((k) => (!o.prefix || k.startsWith(o.prefix)) && (o.start === undefined || k >= o.start) && (o.end === undefined || k < o.end));
+  async list<T>(
+    o: { start?: string; end?: string; prefix?: string; reverse?: boolean; limit?: number } = {},
+  ): Promise<Map<string, T>> {
+    let keys = [...this.map.keys()].sort().filter((k) =>
+      (!o.prefix || k.startsWith(o.prefix)) && (o.start === undefined || k >= o.start) &&
+      (o.end === undefined || k < o.end)
+    );
     if (o.reverse) keys.reverse();
     if (o.limit !== undefined) keys = keys.slice(0, o.limit);
     return new Map(keys.map((k) => [k, structuredClone(this.map.get(k)) as T]));
@@ -113,7 +120,10 @@ describe("heartbeatAfterWake", () => {
 describe("StorageSessionAdapter", () => {
   it("stores broadcasts with ordered offsets and restores a session once, with the packets of its rooms", async () => {
     const storage = new MemoryStorage();
-    const io = new Server({ connectionStateRecovery: {}, adapter: (nsp) => new StorageSessionAdapter(nsp, storage, { prefix: "t:", maxDisconnectionDuration: 60_000 }) });
+    const io = new Server({
+      connectionStateRecovery: {},
+      adapter: (nsp) => new StorageSessionAdapter(nsp, storage, { prefix: "t:", maxDisconnectionDuration: 60_000 }),
+    });
     const adapter = io.sockets.adapter;
     const packet = (data: unknown[]) => ({ type: PacketType.EVENT, nsp: "/", data });
     adapter.broadcast(packet(["a", 1]), { rooms: new Set(["r1"]) });
@@ -152,7 +162,11 @@ function fakeSocket() {
 describe("Hibernation", () => {
   const options: ServerOptions = { pingInterval: 60_000, connectionStateRecovery: {} };
   function app(storage: MemoryStorage) {
-    const io = new Server({ ...options, adapter: (nsp) => new StorageSessionAdapter(nsp, storage, { prefix: "pio:/socket.io/:", maxDisconnectionDuration: 60_000 }) });
+    const io = new Server({
+      ...options,
+      adapter: (nsp) =>
+        new StorageSessionAdapter(nsp, storage, { prefix: "pio:/socket.io/:", maxDisconnectionDuration: 60_000 }),
+    });
     const keeper = new Hibernation(io, storage);
     const runs: Array<{ id: string; restored: boolean }> = [];
     io.on("connection", (socket) => {
@@ -162,7 +176,11 @@ describe("Hibernation", () => {
         socket.join(room);
         ack([...socket.rooms]);
       });
-      socket.on("whoami", (ack: (x: unknown) => void) => ack({ id: socket.id, rooms: [...socket.rooms], data: socket.data, restored: socket.restored }));
+      socket.on(
+        "whoami",
+        (ack: (x: unknown) => void) =>
+          ack({ id: socket.id, rooms: [...socket.rooms], data: socket.data, restored: socket.restored }),
+      );
     });
     return { io, keeper, runs };
   }
@@ -172,14 +190,19 @@ describe("Hibernation", () => {
     const first = app(storage);
     const ws = fakeSocket();
     let handler: WebSocketHandler | undefined;
-    await first.io.handle(new Request("http://h/socket.io/?EIO=4&transport=websocket", { headers: { upgrade: "websocket", "x-custom": "kept" } }), {
-      remoteAddress: "10.0.0.1",
-      upgrade: (h) => {
-        handler = h;
-        first.keeper.accept(ws, null, () => h.onOpen(ws.like));
-        return undefined;
+    await first.io.handle(
+      new Request("http://h/socket.io/?EIO=4&transport=websocket", {
+        headers: { upgrade: "websocket", "x-custom": "kept" },
+      }),
+      {
+        remoteAddress: "10.0.0.1",
+        upgrade: (h) => {
+          handler = h;
+          first.keeper.accept(ws, null, () => h.onOpen(ws.like));
+          return undefined;
+        },
       },
-    });
+    );
     handler!.onMessage('40{"name":"ann"}');
     await tick();
     handler!.onMessage('421["join","room-a"]');
@@ -198,7 +221,9 @@ describe("Hibernation", () => {
     assert.deepEqual(ws.sent, [], "a restored socket must not get a CONNECT or anything else");
     restored.onMessage('422["whoami"]');
     await tick();
-    const reply = JSON.parse(String(ws.sent.at(-1)).slice(3)) as [{ id: string; rooms: string[]; data: unknown; restored: boolean }];
+    const reply = JSON.parse(String(ws.sent.at(-1)).slice(3)) as [
+      { id: string; rooms: string[]; data: unknown; restored: boolean },
+    ];
     assert.deepEqual(reply[0], { id: sid, rooms: [sid, "room-a"], data: { name: "ann" }, restored: true });
     const socket = second.io.sockets.sockets.get(sid)!;
     assert.equal(socket.handshake.headers["x-custom"], "kept");
@@ -213,13 +238,16 @@ describe("Hibernation", () => {
     const first = app(storage);
     const ws = fakeSocket();
     let handler: WebSocketHandler | undefined;
-    await first.io.handle(new Request("http://h/socket.io/?EIO=4&transport=websocket", { headers: { upgrade: "websocket" } }), {
-      upgrade: (h) => {
-        handler = h;
-        first.keeper.accept(ws, null, () => h.onOpen(ws.like));
-        return undefined;
+    await first.io.handle(
+      new Request("http://h/socket.io/?EIO=4&transport=websocket", { headers: { upgrade: "websocket" } }),
+      {
+        upgrade: (h) => {
+          handler = h;
+          first.keeper.accept(ws, null, () => h.onOpen(ws.like));
+          return undefined;
+        },
       },
-    });
+    );
     handler!.onMessage("40");
     await tick();
     handler!.onMessage('421["join","room-b"]');
@@ -230,7 +258,11 @@ describe("Hibernation", () => {
     const lastOffset = [...storage.map.keys()].filter((k) => k.includes(":p:")).at(-1)!.split(":").at(-1)!;
     const second = app(storage);
     assert.equal((await second.keeper.restore([])).size, 0);
-    assert.equal([...storage.map.keys()].some((k) => k.includes(":c:") || k.includes(":s:")), false, "stale records left");
+    assert.equal(
+      [...storage.map.keys()].some((k) => k.includes(":c:") || k.includes(":s:")),
+      false,
+      "stale records left",
+    );
     const session = await second.io.sockets.adapter.restoreSession(pid, lastOffset);
     assert.ok(session, "no recovery session from the stale record");
     assert.equal(session.sid, sid);

@@ -19,14 +19,22 @@ test("a stream entry is uid, nsp, type as a string, and JSON data", () => {
   const fields = encodeEntry(broadcast(["ev", 1]));
   assert.deepEqual(fields.slice(0, 6), ["uid", "abc", "nsp", "/", "type", "3"]);
   assert.equal(fields[6], "data");
-  assert.deepEqual(JSON.parse(fields[7]!), { packet: { type: 2, nsp: "/", data: ["ev", 1] }, opts: { rooms: ["r"], except: [] } });
+  assert.deepEqual(JSON.parse(fields[7]!), {
+    packet: { type: 2, nsp: "/", data: ["ev", 1] },
+    opts: { rooms: ["r"], except: [] },
+  });
   assert.deepEqual(decodeEntry(fields), broadcast(["ev", 1]));
 });
 
 test("binary data is base64 MessagePack, as the official adapter writes it, and reads back as bytes", () => {
   const fields = encodeEntry(broadcast(["ev", new Uint8Array([1, 2, 3])]));
   assert.ok(!fields[7]!.startsWith("{"));
-  const official = Buffer.from(msgpackEncode({ packet: { type: 2, nsp: "/", data: ["ev", Buffer.from([1, 2, 3])] }, opts: { rooms: ["r"], except: [] } })).toString("base64");
+  const official = Buffer.from(
+    msgpackEncode({
+      packet: { type: 2, nsp: "/", data: ["ev", Buffer.from([1, 2, 3])] },
+      opts: { rooms: ["r"], except: [] },
+    }),
+  ).toString("base64");
   assert.equal(fields[7], official);
   const back = decodeEntry(fields) as ClusterMessage & { data: { packet: { data: unknown[] } } };
   assert.deepEqual([...(back.data.packet.data[1] as Uint8Array)], [1, 2, 3]);

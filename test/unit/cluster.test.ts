@@ -6,7 +6,15 @@
 import { after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
-import { type AnyClusterMessage, ClusterAdapter, type ClusterMessage, type ClusterResponse, MessageType, Server, type StoreNamespace } from "../../src/index.ts";
+import {
+  type AnyClusterMessage,
+  ClusterAdapter,
+  type ClusterMessage,
+  type ClusterResponse,
+  MessageType,
+  Server,
+  type StoreNamespace,
+} from "../../src/index.ts";
 import { serve } from "../../adapters/node/index.ts";
 
 class Bus {
@@ -57,7 +65,10 @@ async function fleet(n: number, recovery = false) {
   const bus = new Bus();
   const servers = [];
   for (let i = 0; i < n; i++) {
-    const io = new Server({ adapter: (nsp) => new BusAdapter(nsp, bus), ...(recovery ? { connectionStateRecovery: {} } : {}) });
+    const io = new Server({
+      adapter: (nsp) => new BusAdapter(nsp, bus),
+      ...(recovery ? { connectionStateRecovery: {} } : {}),
+    });
     io.on("whoami", (cb: (x: unknown) => void) => cb(i));
     const handle = await serve(io, { port: 0, hostname: "127.0.0.1" });
     servers.push({ io, handle, url: `http://127.0.0.1:${handle.port}` });
@@ -91,7 +102,11 @@ describe("ClusterAdapter base", () => {
     io.emit("bye", 1);
     io.disconnectSockets();
     await new Promise((r) => c.once("disconnect", r));
-    assert.deepEqual(events, ["bye:string", "disconnect:io server disconnect"], "bye with its offset, then the disconnect");
+    assert.deepEqual(
+      events,
+      ["bye:string", "disconnect:io server disconnect"],
+      "bye with its offset, then the disconnect",
+    );
   });
 
   it("remote broadcasts get the transport's offset when recovery is on; volatile ones do not", async () => {
@@ -118,7 +133,10 @@ describe("ClusterAdapter base", () => {
     await assert.rejects(servers[0]!.io.fetchSockets(), /timeout reached: only 1 responses received out of 2/);
     const elapsed = Date.now() - t0;
     assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed} ms`);
-    const err = await servers[0]!.io.serverSideEmitWithAck("whoami").then(() => null, (e: Error & { responses: unknown[] }) => e);
+    const err = await servers[0]!.io.serverSideEmitWithAck("whoami").then(
+      () => null,
+      (e: Error & { responses: unknown[] }) => e,
+    );
     assert.match(String(err?.message), /timeout reached/);
     assert.deepEqual(err?.responses, [1], "the answers that did arrive");
     bus.mute.clear();
@@ -144,7 +162,12 @@ describe("ClusterAdapter base", () => {
     const node = bus.nodes[1]!;
     const bad = [
       { uid: "x", nsp: "/", type: MessageType.BROADCAST, data: { packet: null, opts: null } },
-      { uid: "x", nsp: "/", type: MessageType.BROADCAST, data: { packet: { type: 2, nsp: "/", data: "no array" }, opts: { rooms: [] } } },
+      {
+        uid: "x",
+        nsp: "/",
+        type: MessageType.BROADCAST,
+        data: { packet: { type: 2, nsp: "/", data: "no array" }, opts: { rooms: [] } },
+      },
       { uid: "x", nsp: "/", type: MessageType.SOCKETS_JOIN, data: { opts: "all", rooms: ["r"] } },
       { uid: "x", nsp: "/", type: 99 },
       { uid: "x", nsp: "/", type: MessageType.FETCH_SOCKETS_RESPONSE, data: { requestId: "nope", sockets: null } },

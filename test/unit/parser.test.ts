@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   Decoder,
-  PacketType,
-  ParseError,
+  type DecoderOptions,
   encode,
   hasBinary,
-  type DecoderOptions,
   type Packet,
+  PacketType,
+  ParseError,
 } from "../../src/socket/parser.ts";
 
 const PH = (num: number) => ({ _placeholder: true, num });
@@ -214,7 +214,12 @@ test("hasBinary: finds nested Uint8Array, ArrayBuffer, DataView, Buffer", () => 
 test("hasBinary honours toJSON like JSON.stringify", () => {
   assert.equal(hasBinary({ toJSON: () => ({ b: bytes(1) }) }), true);
   assert.equal(hasBinary({ hidden: bytes(1), toJSON: () => "nothing" }), false);
-  const self: { b: Uint8Array; toJSON(): unknown } = { b: bytes(1), toJSON() { return this; } };
+  const self: { b: Uint8Array; toJSON(): unknown } = {
+    b: bytes(1),
+    toJSON() {
+      return this;
+    },
+  };
   assert.equal(hasBinary(self), true); // toJSON returning `this` must not loop
 });
 
@@ -368,7 +373,13 @@ const rejections: Rejection[] = [
   ["EVENT with boolean event name", "2[true]", /event name must be/],
   ["EVENT with array event name", '2[["e"]]', /event name must be/],
   ...["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"].map(
-    (name): [string, string, RegExp] => [`reserved event name "${name}"`, `2${JSON.stringify([name])}`, /reserved event name/],
+    (
+      name,
+    ): [string, string, RegExp] => [
+      `reserved event name "${name}"`,
+      `2${JSON.stringify([name])}`,
+      /reserved event name/,
+    ],
   ),
   ["reserved event name in BINARY_EVENT", ['51-["disconnect",{"_placeholder":true,"num":0}]'], /reserved event name/],
   ["ACK without id", '3["x"]', /must carry an id/],
@@ -378,17 +389,37 @@ const rejections: Rejection[] = [
   ["BINARY_ACK with object payload", '61-1{"_placeholder":true,"num":0}', /ACK payload must be an array/],
   ["BINARY_EVENT whose whole data is a placeholder", '51-{"_placeholder":true,"num":0}', /non-empty array/],
   ["BINARY_EVENT whose event name is a placeholder", '51-[{"_placeholder":true,"num":0}]', /event name must be/],
-  ["text packet while waiting for an attachment", ['51-["e",{"_placeholder":true,"num":0}]', '2["e"]'], /expected binary attachment/],
-  ["text packet while waiting for the 2nd attachment", ['52-["e",{"_placeholder":true,"num":0}]', bytes(1), "0"], /expected binary attachment/],
+  [
+    "text packet while waiting for an attachment",
+    ['51-["e",{"_placeholder":true,"num":0}]', '2["e"]'],
+    /expected binary attachment/,
+  ],
+  [
+    "text packet while waiting for the 2nd attachment",
+    ['52-["e",{"_placeholder":true,"num":0}]', bytes(1), "0"],
+    /expected binary attachment/,
+  ],
   ["lone binary frame", [bytes(1, 2)], /unexpected binary attachment/],
   ["binary frame after a completed packet", ['2["e"]', bytes(1)], /unexpected binary attachment/],
   ["placeholder num out of range", ['51-["e",{"_placeholder":true,"num":1}]', bytes(1)], /invalid placeholder index 1/],
   ["negative placeholder num", ['51-["e",{"_placeholder":true,"num":-1}]', bytes(1)], /invalid placeholder index -1/],
-  ["fractional placeholder num", ['51-["e",{"_placeholder":true,"num":0.5}]', bytes(1)], /invalid placeholder index 0.5/],
+  [
+    "fractional placeholder num",
+    ['51-["e",{"_placeholder":true,"num":0.5}]', bytes(1)],
+    /invalid placeholder index 0.5/,
+  ],
   ["string placeholder num", ['51-["e",{"_placeholder":true,"num":"0"}]', bytes(1)], /invalid placeholder index "0"/],
   ["placeholder without num", ['51-["e",{"_placeholder":true}]', bytes(1)], /invalid placeholder index \(missing\)/],
-  ["placeholder in a packet with 0 attachments", '50-["e",{"_placeholder":true,"num":0}]', /invalid placeholder index 0/],
-  ["chunk that is neither string nor Uint8Array", [new ArrayBuffer(1) as unknown as Uint8Array], /must be a string or a Uint8Array/],
+  [
+    "placeholder in a packet with 0 attachments",
+    '50-["e",{"_placeholder":true,"num":0}]',
+    /invalid placeholder index 0/,
+  ],
+  [
+    "chunk that is neither string nor Uint8Array",
+    [new ArrayBuffer(1) as unknown as Uint8Array],
+    /must be a string or a Uint8Array/,
+  ],
 ];
 
 for (const [name, chunks, message, opts] of rejections) {

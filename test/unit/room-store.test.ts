@@ -8,16 +8,29 @@ import { SharedMessage } from "../../src/engine/packet.ts";
 function fakeNamespace(ids: string[], fanout?: Fanout) {
   const writes = new Map<string, unknown[]>();
   const sockets = new Map<string, StoreSocket>();
-  const nsp: StoreNamespace = { name: "/", sockets, scheduler: defaultScheduler, fanout, _outgoingListeners: 0, _nextAckId: () => 1 };
+  const nsp: StoreNamespace = {
+    name: "/",
+    sockets,
+    scheduler: defaultScheduler,
+    fanout,
+    _outgoingListeners: 0,
+    _nextAckId: () => 1,
+  };
   const adapter = new InMemoryAdapter(nsp);
   for (const id of ids) {
     writes.set(id, []);
     sockets.set(id, {
-      id, handshake: {}, data: {}, rooms: new Set(),
+      id,
+      handshake: {},
+      data: {},
+      rooms: new Set(),
       _writeEncoded: (encoded) => writes.get(id)!.push(encoded),
       _writeShared: (message) => writes.get(id)!.push(message),
-      _notifyOutgoing: () => {}, _registerAck: () => {},
-      join: (r) => adapter.addAll(id, Array.isArray(r) ? r : [r]), leave: (r) => adapter.del(id, r), disconnect: () => {},
+      _notifyOutgoing: () => {},
+      _registerAck: () => {},
+      join: (r) => adapter.addAll(id, Array.isArray(r) ? r : [r]),
+      leave: (r) => adapter.del(id, r),
+      disconnect: () => {},
     });
     adapter.addAll(id, [id]);
   }
@@ -28,7 +41,9 @@ test("a broadcast is encoded once: every member gets the very same encoded frame
   const { adapter, writes } = fakeNamespace(["a", "b", "c"]);
   adapter.addAll("a", ["room"]);
   adapter.addAll("b", ["room"]);
-  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev", new Uint8Array([1])] }, { rooms: new Set(["room"]) });
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev", new Uint8Array([1])] }, {
+    rooms: new Set(["room"]),
+  });
   const [wa] = writes.get("a")!;
   const [wb] = writes.get("b")!;
   assert.equal(wa, wb, "encoded once, shared by reference");
@@ -56,7 +71,10 @@ test("rooms: union without duplicates, except, delAll and room events", () => {
   adapter.addAll("a", ["x", "y"]);
   adapter.addAll("b", ["y"]);
   adapter.addAll("c", ["vip", "x"]);
-  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e"] }, { rooms: new Set(["x", "y"]), except: new Set(["vip"]) });
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e"] }, {
+    rooms: new Set(["x", "y"]),
+    except: new Set(["vip"]),
+  });
   assert.deepEqual([...writes].map(([id, w]) => [id, w.length]), [["a", 1], ["b", 1], ["c", 0]]);
   adapter.delAll("c");
   assert.equal(adapter.rooms.has("vip"), false);
@@ -103,7 +121,10 @@ test("native fan-out is skipped where it would change the result: except, severa
   adapter.addAll("b", ["r", "s", "vip"]);
   adapter.attachTopics("a", ps.sink("a"));
   adapter.attachTopics("b", ps.sink("b"));
-  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e"] }, { rooms: new Set(["r"]), except: new Set(["vip"]) });
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e"] }, {
+    rooms: new Set(["r"]),
+    except: new Set(["vip"]),
+  });
   adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e"] }, { rooms: new Set(["r", "s"]) });
   adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["e", new Uint8Array([1])] }, { rooms: new Set(["r"]) });
   assert.equal(ps.published.length, 0);

@@ -18,11 +18,11 @@ import {
   connected,
   freshClientWorks,
   pollingClosed,
+  type RawPolling,
   rawPolling,
+  type RawWs,
   rawWs,
   sleep,
-  type RawPolling,
-  type RawWs,
   type Target,
 } from "../harness.ts";
 
@@ -36,7 +36,8 @@ const LIMIT = 1000;
 
 const bin = (...bytes: number[]) => new Uint8Array(bytes);
 const ph = (num: unknown) => JSON.stringify({ _placeholder: true, num });
-const show = (packets: Frame[]) => packets.map((p) => (typeof p === "string" ? JSON.stringify(p) : `<binary ${p.byteLength}B>`)).join(", ");
+const show = (packets: Frame[]) =>
+  packets.map((p) => (typeof p === "string" ? JSON.stringify(p) : `<binary ${p.byteLength}B>`)).join(", ");
 const isText = (prefix: string) => (m: Frame) => typeof m === "string" && m.startsWith(prefix);
 
 // ---- one raw session, same shape over both transports ------------------------------------------------------
@@ -71,7 +72,9 @@ function overWs(r: RawWs): Raw {
 }
 
 const toPollingPacket = (p: Frame) => (typeof p === "string" ? p : "b" + Buffer.from(p).toString("base64"));
-const fromPollingPacket = (p: string): Frame => (p.startsWith("b") ? new Uint8Array(Buffer.from(p.slice(1), "base64")) : p);
+const fromPollingPacket = (
+  p: string,
+): Frame => (p.startsWith("b") ? new Uint8Array(Buffer.from(p.slice(1), "base64")) : p);
 
 function overPolling(p: RawPolling): Raw {
   const queue: Frame[] = [];
@@ -106,7 +109,9 @@ function overPolling(p: RawPolling): Raw {
 /** A raw session on `path`; with `nsp`, already CONNECTed to that namespace (its `40…{"sid"…}` read). */
 async function open(target: Target, transport: Transport, opts: { path?: string; nsp?: string } = {}): Promise<Raw> {
   const path = opts.path ?? MAIN;
-  const raw = transport === "websocket" ? overWs(await rawWs(target, path)) : overPolling(await rawPolling(target, path));
+  const raw = transport === "websocket"
+    ? overWs(await rawWs(target, path))
+    : overPolling(await rawPolling(target, path));
   if (opts.nsp !== undefined) {
     const prefix = opts.nsp === "/" ? "40" : `40${opts.nsp},`;
     const res = await raw.send(prefix);
@@ -153,23 +158,42 @@ const CLOSING: ClosingCase[] = [
   // 2. the client must not ping in v4
   { name: "client ping (engine 2)", packets: ["2"] },
   // 5. event names that are not strings/numbers, and reserved names
-  ...["42[{}]", "42[null]", "42[]", "42[[1]]", "42{}", '42"x"', "42"].map((p) => ({ name: `bad event packet ${p}`, packets: [p], connected: true })),
-  ...RESERVED.map((ev) => ({ name: `reserved event name "${ev}"`, packets: [`42${JSON.stringify([ev, "x"])}`], connected: true })),
+  ...["42[{}]", "42[null]", "42[]", "42[[1]]", "42{}", '42"x"', "42"].map((p) => ({
+    name: `bad event packet ${p}`,
+    packets: [p],
+    connected: true,
+  })),
+  ...RESERVED.map((ev) => ({
+    name: `reserved event name "${ev}"`,
+    packets: [`42${JSON.stringify([ev, "x"])}`],
+    connected: true,
+  })),
   // 7. attachment counts
   { name: "negative attachment count", packets: [`45-1-["echo",${ph(0)}]`, bin(1)], connected: true },
   { name: "fractional attachment count", packets: [`451.5-["echo",${ph(0)}]`, bin(1)], connected: true },
   { name: "huge attachment count", packets: [`4599999999999999999999-["echo",${ph(0)}]`, bin(1)], connected: true },
   {
     name: "11 attachments (over the limit of 10)",
-    packets: [`4511-["echo",${Array.from({ length: 11 }, (_, i) => ph(i)).join(",")}]`, ...Array.from({ length: 11 }, (_, i) => bin(i))],
+    packets: [
+      `4511-["echo",${Array.from({ length: 11 }, (_, i) => ph(i)).join(",")}]`,
+      ...Array.from({ length: 11 }, (_, i) => bin(i)),
+    ],
     connected: true,
   },
   { name: "attachment count without its dash", packets: [`451["echo",${ph(0)}]`, bin(1)], connected: true },
   // 8. placeholders with a non-integer or out-of-range num
-  ...[0.5, "0", -1, 1, null].map((num) => ({ name: `placeholder num ${JSON.stringify(num)} with one attachment`, packets: [`451-["echo",${ph(num)}]`, bin(1, 2, 3)], connected: true })),
+  ...[0.5, "0", -1, 1, null].map((num) => ({
+    name: `placeholder num ${JSON.stringify(num)} with one attachment`,
+    packets: [`451-["echo",${ph(num)}]`, bin(1, 2, 3)],
+    connected: true,
+  })),
   { name: "placeholder without num", packets: ['451-["echo",{"_placeholder":true}]', bin(1, 2, 3)], connected: true },
   // 9. text where an attachment is expected
-  { name: "text packet where an attachment is expected", packets: [`451-["echo",${ph(0)}]`, '42["echo"]'], connected: true },
+  {
+    name: "text packet where an attachment is expected",
+    packets: [`451-["echo",${ph(0)}]`, '42["echo"]'],
+    connected: true,
+  },
   // 10. binary with no pending binary packet
   { name: "lone binary packet", packets: [bin(1, 2, 3)], connected: true },
   // 11. ack ids that are not safe integers
@@ -188,10 +212,16 @@ const ERROR_EVENT: Array<{ name: string; nsp: string; packets: Frame[] }> = [
   { name: '"error" event with an argument', nsp: "/", packets: ['42["error","x"]'] },
   // the fixture's "error" listener reads err.message: with no argument the app listener throws
   { name: '"error" event without argument (the app listener throws)', nsp: "/", packets: ['42["error"]'] },
-  { name: '"error" event on a namespace with no "error" listener', nsp: "/custom", packets: ['42/custom,["error","x"]'] },
+  {
+    name: '"error" event on a namespace with no "error" listener',
+    nsp: "/custom",
+    packets: ['42/custom,["error","x"]'],
+  },
 ];
 
-const POLLUTION: Array<{ name: string; packets: Frame[]; ackPrefix: string; ack: (m: Frame) => void; attachment?: Uint8Array }> = [
+const POLLUTION: Array<
+  { name: string; packets: Frame[]; ackPrefix: string; ack: (m: Frame) => void; attachment?: Uint8Array }
+> = [
   {
     name: "__proto__ and constructor.prototype in event arguments",
     packets: ['421["echo",{"__proto__":{"polluted":1}},{"constructor":{"prototype":{"polluted":1}}}]'],
@@ -235,7 +265,12 @@ function assertEngineError(res: { status: number; body: string }, code: number, 
 }
 
 /** A refused WebSocket upgrade: some servers can only send the status line (a known difference). */
-function assertUpgradeError(target: Target, res: { status: number; body: string }, code: number, message: string): void {
+function assertUpgradeError(
+  target: Target,
+  res: { status: number; body: string },
+  code: number,
+  message: string,
+): void {
   if (target.knownDifferences["upgrade-refusal-body"] && res.body === "") {
     assert.equal(res.status, 400, `expected 400, got ${res.status}`);
     return;
@@ -267,7 +302,11 @@ const section: Section = (target) => {
           it(`${c.name} over ${transport} → closed`, async () => {
             const raw = await open(target(), transport, c.connected ? { nsp: "/" } : {});
             assertPostRefusedOrAccepted(await raw.send(...c.packets));
-            assert.equal(await raw.closed(), true, `the server should close the ${transport} session after ${show(c.packets)}`);
+            assert.equal(
+              await raw.closed(),
+              true,
+              `the server should close the ${transport} session after ${show(c.packets)}`,
+            );
             await freshClientWorks(target());
           });
         }
@@ -298,7 +337,12 @@ const section: Section = (target) => {
             const raw = await open(target(), transport, { nsp: "/" });
             await raw.send(...c.packets);
             c.ack(await raw.waitFor(isText(c.ackPrefix)));
-            if (c.attachment) assert.deepEqual(new Uint8Array(await raw.waitFor((m) => typeof m !== "string") as Uint8Array), c.attachment);
+            if (c.attachment) {
+              assert.deepEqual(
+                new Uint8Array(await raw.waitFor((m) => typeof m !== "string") as Uint8Array),
+                c.attachment,
+              );
+            }
             await raw.send('422["pollution"]');
             assert.equal(await raw.waitFor(isText("432")), '432[{"clean":true}]');
             const fresh = await connected(client(target()));
@@ -315,10 +359,9 @@ const section: Section = (target) => {
         for (const transport of TRANSPORTS) {
           it(`transport=${value} over ${transport} → 400 Transport unknown`, async () => {
             const query = `EIO=4&transport=${value}`;
-            const res =
-              transport === "polling"
-                ? await textOf(await fetch(`${target().url}${MAIN}?${query}`))
-                : await upgradeRefusal(`${target().url.replace("http", "ws")}${MAIN}?${query}`);
+            const res = transport === "polling"
+              ? await textOf(await fetch(`${target().url}${MAIN}?${query}`))
+              : await upgradeRefusal(`${target().url.replace("http", "ws")}${MAIN}?${query}`);
             if (transport === "polling") assertEngineError(res, 0, "Transport unknown");
             else assertUpgradeError(target(), res, 0, "Transport unknown");
             await freshClientWorks(target());
@@ -329,9 +372,18 @@ const section: Section = (target) => {
             if (transport === "polling") {
               const url = `${target().url}${MAIN}?${query}`;
               assertEngineError(await textOf(await fetch(url)), 1, "Session ID unknown");
-              assertEngineError(await textOf(await fetch(url, { method: "POST", body: '42["echo"]' })), 1, "Session ID unknown");
+              assertEngineError(
+                await textOf(await fetch(url, { method: "POST", body: '42["echo"]' })),
+                1,
+                "Session ID unknown",
+              );
             } else {
-              assertUpgradeError(target(), await upgradeRefusal(`${target().url.replace("http", "ws")}${MAIN}?${query}`), 1, "Session ID unknown");
+              assertUpgradeError(
+                target(),
+                await upgradeRefusal(`${target().url.replace("http", "ws")}${MAIN}?${query}`),
+                1,
+                "Session ID unknown",
+              );
             }
             await freshClientWorks(target());
           });
@@ -386,7 +438,10 @@ const section: Section = (target) => {
         await second.body?.cancel();
         const released = await first;
         assert.equal(released.status, 200);
-        assert.ok((await released.text()).split("\x1e").includes("1"), "the first GET should be released with a close packet");
+        assert.ok(
+          (await released.text()).split("\x1e").includes("1"),
+          "the first GET should be released with a close packet",
+        );
         assert.equal(await pollingClosed(p), true);
         await freshClientWorks(target());
       });

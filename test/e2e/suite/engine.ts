@@ -48,7 +48,7 @@ const section: Section = (target) => {
 
     it("polling payloads batch packets with \\x1e and carry binary as b+base64", async () => {
       const p = await rawPolling(target());
-      const post = await p.post("40\x1e42[\"echo\",\"a\"]");
+      const post = await p.post('40\x1e42["echo","a"]');
       assert.equal(post.status, 200);
       assert.equal(await post.text(), "ok");
       // CONNECT reply (+ the welcome event) arrive on the next GET
@@ -104,7 +104,9 @@ const section: Section = (target) => {
           const res = await p.get();
           assert.equal(res.status, 400, `session ${sid} still open`);
         }
-        const log = (await connected(client(target(), "/", { transports: ["websocket"] }))).timeout(2000).emitWithAck("log");
+        const log = (await connected(client(target(), "/", { transports: ["websocket"] }))).timeout(2000).emitWithAck(
+          "log",
+        );
         const entries = (await log) as Array<{ reason?: string }>;
         assert.ok(entries.some((e) => e.reason === "ping timeout"), "no ping timeout disconnect logged");
       });
@@ -154,7 +156,7 @@ const section: Section = (target) => {
       const second = await rawWsNoOpen(target(), q);
       const [code] = await once<[number]>(second, "close");
       assert.equal(code, 1000);
-      first.send('40');
+      first.send("40");
       const [reply] = await once<[Buffer]>(first, "message");
       assert.match(String(reply), /^40\{"sid"/);
       first.close();
@@ -175,7 +177,9 @@ const section: Section = (target) => {
           if (body.split("\x1e").includes("2")) await (await p.post("3")).text();
         }
       })();
-      const ws = new WebSocket(`${target().url.replace("http", "ws")}/limits/?EIO=4&transport=websocket&sid=${encodeURIComponent(p.sid)}`);
+      const ws = new WebSocket(
+        `${target().url.replace("http", "ws")}/limits/?EIO=4&transport=websocket&sid=${encodeURIComponent(p.sid)}`,
+      );
       ws.on("error", () => {});
       await once(ws, "open");
       if (target().knownDifferences["server-close-needs-client-frame"]) {
@@ -204,7 +208,9 @@ const section: Section = (target) => {
     });
 
     it("CORS is opt-in and follows the cors option; cookie and header hooks apply", async () => {
-      const plain = await fetch(`${target().url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: "http://evil.test" } });
+      const plain = await fetch(`${target().url}/socket.io/?EIO=4&transport=polling`, {
+        headers: { origin: "http://evil.test" },
+      });
       assert.equal(plain.headers.get("access-control-allow-origin"), null, "CORS must be off by default");
       const base = `${target().url}/guarded/?EIO=4&transport=polling`;
       const ok = await fetch(base, { headers: { origin: "http://allowed.test" } });
@@ -218,7 +224,10 @@ const section: Section = (target) => {
       assert.equal(sub.headers.get("access-control-allow-origin"), "http://a.allowed.test");
       const bad = await fetch(base, { headers: { origin: "http://evil.test" } });
       assert.equal(bad.headers.get("access-control-allow-origin"), null);
-      const pre = await fetch(base, { method: "OPTIONS", headers: { origin: "http://allowed.test", "access-control-request-headers": "x-custom" } });
+      const pre = await fetch(base, {
+        method: "OPTIONS",
+        headers: { origin: "http://allowed.test", "access-control-request-headers": "x-custom" },
+      });
       assert.equal(pre.status, 204);
       assert.equal(pre.headers.get("access-control-allow-headers"), "x-custom");
       assert.match(pre.headers.get("access-control-allow-methods") ?? "", /POST/);

@@ -31,7 +31,9 @@ const section: Section = (target) => {
         const c = client(target(), "/", { transports });
         await settled(c, transports);
         const sent = new Uint8Array([0, 1, 2, 253, 254, 255]);
-        const res = await new Promise<unknown[]>((resolve) => c.emit("binary", sent, { inner: [sent] }, (...a: unknown[]) => resolve(a)));
+        const res = await new Promise<unknown[]>((resolve) =>
+          c.emit("binary", sent, { inner: [sent] }, (...a: unknown[]) => resolve(a))
+        );
         assert.equal(res.length, 3);
         assert.deepEqual([...new Uint8Array(res[0] as ArrayBuffer)], [...sent]);
         const inner = (res[1] as { inner: ArrayBuffer[] }).inner[0]!;
@@ -58,7 +60,15 @@ const section: Section = (target) => {
       await c.timeout(2000).emitWithAck("join", "watched");
       await c.timeout(2000).emitWithAck("bcast", { to: ["watched"] }, "room-news", 1);
       const seen = (await c.timeout(2000).emitWithAck("any-log")) as string[];
-      assert.deepEqual(seen.filter((e) => e !== "in:any-log"), ["in:forbidden", "out:socket-error", "in:ask", "out:question", "in:join", "in:bcast", "out:room-news"]);
+      assert.deepEqual(seen.filter((e) => e !== "in:any-log"), [
+        "in:forbidden",
+        "out:socket-error",
+        "in:ask",
+        "out:question",
+        "in:join",
+        "in:bcast",
+        "out:room-news",
+      ]);
     });
 
     it("emitting a reserved event name on the server throws, as in socket.io", async () => {

@@ -69,7 +69,11 @@ const section: Section = (target) => {
 
     it("handshake fields: auth, query, headers, address, time, issued, url, secure, xdomain", async () => {
       const before = Date.now();
-      const c = client(target(), "/", { transports: ["websocket"], auth: { name: "ann", n: 1 }, query: { room: "q1" } });
+      const c = client(target(), "/", {
+        transports: ["websocket"],
+        auth: { name: "ann", n: 1 },
+        query: { room: "q1" },
+      });
       const [w] = await once<[{ id: string; handshake: Record<string, unknown> }]>(c, "welcome");
       await connected(c);
       const h = w.handshake;

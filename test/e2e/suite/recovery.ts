@@ -8,7 +8,12 @@ const section: Section = (target) => {
   describe("connection state recovery", () => {
     for (const transports of [["websocket"], ["polling"]] as Array<Array<"polling" | "websocket">>) {
       it(`a dropped client recovers its id, rooms, data and the messages it missed (${transports[0]})`, async () => {
-        const c = client(target(), "/", { transports, reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+        const c = client(target(), "/", {
+          transports,
+          reconnection: true,
+          reconnectionDelay: 100,
+          reconnectionDelayMax: 200,
+        });
         await connected(c);
         await c.timeout(2000).emitWithAck("join", "rec");
         await c.timeout(2000).emitWithAck("set-data", { name: "rex" });
@@ -27,7 +32,12 @@ const section: Section = (target) => {
         assert.equal(c.recovered, true, "client not recovered");
         assert.equal(c.id, id);
         assert.deepEqual((await missed).map((a) => a[0]), [1, 2, 3]);
-        const state = (await c.timeout(2000).emitWithAck("state")) as { id: string; recovered: boolean; rooms: string[]; data: unknown };
+        const state = (await c.timeout(2000).emitWithAck("state")) as {
+          id: string;
+          recovered: boolean;
+          rooms: string[];
+          data: unknown;
+        };
         assert.equal(state.recovered, true);
         assert.equal(state.id, id);
         assert.deepEqual(state.rooms.sort(), [id!, "rec"].sort());
@@ -51,7 +61,12 @@ const section: Section = (target) => {
     });
 
     it("a session is restored once: a second attempt with the same pid is a fresh session", async () => {
-      const c = client(target(), "/", { transports: ["websocket"], reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+      const c = client(target(), "/", {
+        transports: ["websocket"],
+        reconnection: true,
+        reconnectionDelay: 50,
+        reconnectionDelayMax: 100,
+      });
       const welcome = once(c, "welcome");
       await connected(c);
       await welcome;

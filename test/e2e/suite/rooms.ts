@@ -3,9 +3,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { Section } from "../suite.ts";
-import { arrives, client, connected, settled, TRANSPORT_MATRIX, type Target } from "../harness.ts";
+import { arrives, client, connected, settled, type Target, TRANSPORT_MATRIX } from "../harness.ts";
 
-async function group(target: Target, n: number, room: string | null, transports?: Array<"polling" | "websocket">): Promise<ClientSocket[]> {
+async function group(
+  target: Target,
+  n: number,
+  room: string | null,
+  transports?: Array<"polling" | "websocket">,
+): Promise<ClientSocket[]> {
   const list: ClientSocket[] = [];
   for (let i = 0; i < n; i++) {
     const c = client(target, "/", transports ? { transports } : {});
@@ -17,7 +22,12 @@ async function group(target: Target, n: number, room: string | null, transports?
 }
 
 /** Which of `clients` receive `ev` (with `payload`) within a short window. */
-async function receivers(clients: ClientSocket[], ev: string, payload: unknown, act: () => Promise<unknown>): Promise<boolean[]> {
+async function receivers(
+  clients: ClientSocket[],
+  ev: string,
+  payload: unknown,
+  act: () => Promise<unknown>,
+): Promise<boolean[]> {
   const got = clients.map(
     (c) =>
       new Promise<boolean>((resolve) => {
@@ -41,16 +51,31 @@ const section: Section = (target) => {
       it(`to(room) reaches members only, the sender included via io (${label})`, async () => {
         const [a, b] = await group(target(), 2, `r-${label}`, transports);
         const [outsider] = await group(target(), 1, null, transports);
-        const r = await receivers([a!, b!, outsider!], "news", "n1", () => a!.timeout(2000).emitWithAck("bcast", { to: [`r-${label}`] }, "news", "n1"));
+        const r = await receivers(
+          [a!, b!, outsider!],
+          "news",
+          "n1",
+          () => a!.timeout(2000).emitWithAck("bcast", { to: [`r-${label}`] }, "news", "n1"),
+        );
         assert.deepEqual(r, [true, true, false]);
       });
     }
 
     it("socket.to(room) excludes the sender; socket.broadcast reaches everyone else", async () => {
       const [a, b] = await group(target(), 2, "s1");
-      let r = await receivers([a!, b!], "news", "n2", () => a!.timeout(2000).emitWithAck("bcast", { from: "socket", to: ["s1"] }, "news", "n2"));
+      let r = await receivers(
+        [a!, b!],
+        "news",
+        "n2",
+        () => a!.timeout(2000).emitWithAck("bcast", { from: "socket", to: ["s1"] }, "news", "n2"),
+      );
       assert.deepEqual(r, [false, true]);
-      r = await receivers([a!, b!], "news", "n3", () => a!.timeout(2000).emitWithAck("bcast", { from: "socket" }, "news", "n3"));
+      r = await receivers(
+        [a!, b!],
+        "news",
+        "n3",
+        () => a!.timeout(2000).emitWithAck("bcast", { from: "socket" }, "news", "n3"),
+      );
       assert.deepEqual(r, [false, true]);
     });
 
@@ -60,7 +85,12 @@ const section: Section = (target) => {
       await c!.timeout(2000).emitWithAck("join", "vip");
       let count = 0;
       a!.on("multi", () => count++);
-      const r = await receivers([a!, b!, c!], "multi", "x", () => a!.timeout(2000).emitWithAck("bcast", { to: ["m1", "m2"], except: ["vip"] }, "multi", "x"));
+      const r = await receivers(
+        [a!, b!, c!],
+        "multi",
+        "x",
+        () => a!.timeout(2000).emitWithAck("bcast", { to: ["m1", "m2"], except: ["vip"] }, "multi", "x"),
+      );
       assert.deepEqual(r, [true, true, false]);
       assert.equal(count, 1, "a member of two targeted rooms got the message twice");
     });
@@ -69,7 +99,12 @@ const section: Section = (target) => {
       const [a] = await group(target(), 1, "l1");
       const rooms = (await a!.timeout(2000).emitWithAck("leave", "l1")) as string[];
       assert.deepEqual(rooms, [a!.id]);
-      const r = await receivers([a!], "news", "gone", () => a!.timeout(2000).emitWithAck("bcast", { to: ["l1"] }, "news", "gone"));
+      const r = await receivers(
+        [a!],
+        "news",
+        "gone",
+        () => a!.timeout(2000).emitWithAck("bcast", { to: ["l1"] }, "news", "gone"),
+      );
       assert.deepEqual(r, [false]);
     });
 
@@ -77,14 +112,24 @@ const section: Section = (target) => {
       const [a] = await group(target(), 1, "shared");
       const other = client(target(), "/custom");
       await connected(other);
-      const r = await receivers([a!, other], "news", "ns", () => a!.timeout(2000).emitWithAck("bcast", { nsp: "/custom", to: ["shared"] }, "news", "ns"));
+      const r = await receivers(
+        [a!, other],
+        "news",
+        "ns",
+        () => a!.timeout(2000).emitWithAck("bcast", { nsp: "/custom", to: ["shared"] }, "news", "ns"),
+      );
       assert.deepEqual(r, [false, false]);
     });
 
     it("local, compress and volatile flags still deliver to a connected websocket client", async () => {
       const [a] = await group(target(), 1, "f1", ["websocket"]);
       for (const flags of [{ local: true }, { compress: false }, { volatile: true }]) {
-        const r = await receivers([a!], "flag", flags, () => a!.timeout(2000).emitWithAck("bcast", { to: ["f1"], ...flags }, "flag", flags));
+        const r = await receivers(
+          [a!],
+          "flag",
+          flags,
+          () => a!.timeout(2000).emitWithAck("bcast", { to: ["f1"], ...flags }, "flag", flags),
+        );
         assert.deepEqual(r, [true], JSON.stringify(flags));
       }
     });
@@ -92,13 +137,21 @@ const section: Section = (target) => {
     it("broadcast with acks collects one response per client; timeout reports the missing ones", async () => {
       const members = await group(target(), 3, "acks");
       members.forEach((c, i) => c.on("poll", (_room: string, ack: (x: unknown) => void) => ack(`r${i}`)));
-      const res = (await members[0]!.timeout(3000).emitWithAck("ask-room", "acks", 1000)) as { error: string | null; responses: string[] };
+      const res = (await members[0]!.timeout(3000).emitWithAck("ask-room", "acks", 1000)) as {
+        error: string | null;
+        responses: string[];
+      };
       assert.deepEqual(res, { error: null, responses: ["r0", "r1", "r2"] });
-      const viaPromise = (await members[0]!.timeout(3000).emitWithAck("ask-room-with-ack", "acks", 1000)) as { responses: string[] };
+      const viaPromise = (await members[0]!.timeout(3000).emitWithAck("ask-room-with-ack", "acks", 1000)) as {
+        responses: string[];
+      };
       assert.deepEqual(viaPromise.responses, ["r0", "r1", "r2"]);
       const silent = await group(target(), 1, "acks");
       silent[0]!.on("poll", () => {}); // never answers
-      const partial = (await members[0]!.timeout(3000).emitWithAck("ask-room", "acks", 200)) as { error: string | null; responses: string[] };
+      const partial = (await members[0]!.timeout(3000).emitWithAck("ask-room", "acks", 200)) as {
+        error: string | null;
+        responses: string[];
+      };
       assert.equal(partial.error, "operation has timed out");
       assert.deepEqual(partial.responses, ["r0", "r1", "r2"]);
     });
@@ -107,7 +160,10 @@ const section: Section = (target) => {
       const [a, b, c] = await group(target(), 3, "fleet");
       const list = (await a!.timeout(2000).emitWithAck("fetch", "fleet")) as Array<{ id: string; rooms: string[] }>;
       assert.deepEqual(list.map((s) => s.id), [a!.id, b!.id, c!.id].sort());
-      assert.deepEqual((await a!.timeout(2000).emitWithAck("all-sockets", "fleet")) as string[], [a!.id, b!.id, c!.id].sort());
+      assert.deepEqual(
+        (await a!.timeout(2000).emitWithAck("all-sockets", "fleet")) as string[],
+        [a!.id, b!.id, c!.id].sort(),
+      );
       await a!.timeout(2000).emitWithAck("sockets-join", "fleet", "fleet-2");
       assert.equal(((await a!.timeout(2000).emitWithAck("fetch", "fleet-2")) as unknown[]).length, 3);
       await a!.timeout(2000).emitWithAck("sockets-leave", b!.id, "fleet-2");
@@ -115,14 +171,22 @@ const section: Section = (target) => {
       const gone = new Promise<string>((resolve) => c!.once("disconnect", resolve));
       await a!.timeout(2000).emitWithAck("disconnect-sockets", c!.id, false);
       assert.equal(await gone, "io server disconnect");
-      assert.deepEqual(((await a!.timeout(2000).emitWithAck("fetch", "fleet")) as Array<{ id: string }>).map((s) => s.id), [a!.id, b!.id].sort());
+      assert.deepEqual(
+        ((await a!.timeout(2000).emitWithAck("fetch", "fleet")) as Array<{ id: string }>).map((s) => s.id),
+        [a!.id, b!.id].sort(),
+      );
     });
 
     it("room broadcasts use the runtime's native fan-out where it has one (Bun), with the same result", async () => {
       const [a, b] = await group(target(), 2, "native", ["websocket"]);
       const [p] = await group(target(), 1, "native", ["polling"]);
       const before = (await a!.timeout(2000).emitWithAck("fanout-count")) as number | null;
-      const r = await receivers([a!, b!, p!], "nat", "x", () => a!.timeout(2000).emitWithAck("bcast", { to: ["native"] }, "nat", "x"));
+      const r = await receivers(
+        [a!, b!, p!],
+        "nat",
+        "x",
+        () => a!.timeout(2000).emitWithAck("bcast", { to: ["native"] }, "nat", "x"),
+      );
       assert.deepEqual(r, [true, true, true]);
       const after = (await a!.timeout(2000).emitWithAck("fanout-count")) as number | null;
       if (target().name === "bun") assert.ok(after! > before!, `no native publish (${before} → ${after})`);
@@ -138,7 +202,9 @@ const section: Section = (target) => {
       const [a] = await group(target(), 1, "v1", ["polling"]);
       const seen: number[] = [];
       a!.on("vol", (n: number) => seen.push(n));
-      for (let i = 0; i < 20; i++) await a!.timeout(2000).emitWithAck("bcast", { to: ["v1"], volatile: true }, "vol", i);
+      for (let i = 0; i < 20; i++) {
+        await a!.timeout(2000).emitWithAck("bcast", { to: ["v1"], volatile: true }, "vol", i);
+      }
       await arrives(a!, "never", 200);
       assert.deepEqual(seen, [...seen].sort((x, y) => x - y));
     });
