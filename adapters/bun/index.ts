@@ -18,7 +18,7 @@ export interface BunWebSocket {
 export interface BunServer {
   readonly port: number;
   readonly hostname: string;
-  upgrade(req: Request, options: { data: BunSocketData; headers?: HeadersInit }): boolean;
+  upgrade(req: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
   requestIP(req: Request): { address: string } | null;
   publish(topic: string, data: string): number;
   stop(closeActiveConnections?: boolean): Promise<void> | void;

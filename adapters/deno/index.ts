@@ -3,11 +3,27 @@
  */
 import type { RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
 
-export interface ServeOptions {
+/** Options of `serve` (and, without `port`/`hostname`, of `createHandler`). */
+export interface ServeOptions extends HandlerOptions {
+  /** port to listen on; default 3000, 0 for any free port */
   port?: number;
+  /** interface to listen on; default all */
   hostname?: string;
   /** requests no Portio server claims (an app's own routes) */
   fetch?: (req: Request) => Response | Promise<Response>;
+}
+
+/** How the handler watches requests. */
+export interface HandlerOptions {
+  /**
+   * Close a polling session as soon as its client drops a parked GET, by listening to `request.signal`.
+   * Off by default: in its default (legacy) mode `Deno.serve` also aborts that signal after every
+   * successful response and prints a warning when a handler reads it, so turn this on together with
+   * `--unstable-no-legacy-abort` (or `"unstable": ["no-legacy-abort"]` in deno.json). When off, a
+   * client that vanishes mid-poll is closed by the heartbeat (`pingInterval + pingTimeout`), as one that
+   * vanishes on a WebSocket is.
+   */
+  abortSignal?: boolean;
 }
 
 export interface DenoServerHandle {
@@ -16,7 +32,8 @@ export interface DenoServerHandle {
   close(): Promise<void>;
 }
 
-interface ConnInfo {
+/** The part of `Deno.ServeHandlerInfo` Portio reads (the peer address). */
+export interface ConnInfo {
   remoteAddr?: { hostname?: string };
 }
 
@@ -38,10 +55,17 @@ function bind(socket: WebSocket, handler: WebSocketHandler): void {
 }
 
 /** A `(req, info) => Response` handler for Portio servers, to use in your own `Deno.serve`. */
-export function createHandler(io: Servable | Servable[], fallback?: ServeOptions["fetch"]) {
+export function createHandler(
+  io: Servable | Servable[],
+  fallback?: ServeOptions["fetch"],
+  options: HandlerOptions = {},
+): (req: Request, info?: ConnInfo) => Promise<Response> {
   const servers = Array.isArray(io) ? io : [io];
+  const abortSignal = options.abortSignal ?? false;
   return async (req: Request, info?: ConnInfo): Promise<Response> => {
     const ctx: RequestContext = { remoteAddress: info?.remoteAddr?.hostname };
+    // an explicit onAbort keeps the core from reading `req.signal` (see HandlerOptions.abortSignal)
+    ctx.onAbort = abortSignal ? (cb) => req.signal.addEventListener("abort", cb, { once: true }) : () => {};
     if ((req.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
       ctx.upgrade = (handler, headers) => {
         const { socket, response } = Deno.upgradeWebSocket(req);
@@ -64,7 +88,7 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
 
 export function serve(io: Servable | Servable[], options: ServeOptions = {}): Promise<DenoServerHandle> {
   const servers = Array.isArray(io) ? io : [io];
-  const handler = createHandler(servers, options.fetch);
+  const handler = createHandler(servers, options.fetch, options);
   return new Promise((resolve) => {
     const server = Deno.serve({
       port: options.port ?? 3000,

@@ -9,7 +9,7 @@ import type { RequestContext, Servable, WebSocketHandler } from "../../src/index
 
 export interface PortioHonoOptions {
   /** the runtime's Hono WebSocket helper; without it only long-polling is served */
-  // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any -- Hono's helper is generic over the runtime's socket and options
   upgradeWebSocket?: UpgradeWebSocket<any, any>;
   /** the peer address for `socket.handshake.address` (e.g. from hono's `getConnInfo`) */
   remoteAddress?: (c: Context) => string | undefined;

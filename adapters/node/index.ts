@@ -5,11 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { getRequestListener } from "@hono/node-server";
-import { WebSocketServer } from "ws";
 import { HeaderList, type Reply, type Servable, type WebSocketHandler } from "../../src/index.ts";
 import { contextFor, requestView, writeRawReply, writeReply } from "./http.ts";
 import { bindWebSocket } from "./websocket.ts";
+import { requirePeer } from "./peer.ts";
+
+const { getRequestListener } = requirePeer<typeof import("@hono/node-server")>("@hono/node-server", "portio/node");
+const { WebSocketServer } = requirePeer<typeof import("ws")>("ws", "portio/node");
 
 export interface ServeOptions {
   port?: number;

@@ -16,7 +16,7 @@ export interface RedisClient {
   sendCommand(args: Array<string | Buffer>): Promise<unknown>;
   duplicate(): RedisClient;
   connect(): Promise<unknown>;
-  // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any -- node-redis listeners of several signatures
   on(event: "error" | "ready" | "end", listener: (...args: any[]) => void): unknown;
   subscribe(
     channels: string[],

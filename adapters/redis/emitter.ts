@@ -145,7 +145,7 @@ export class Emitter<
 /** An immutable selection (rooms, excluded rooms, flags), as socket.io's `BroadcastOperator`. */
 export class EmitterOperator<EmitEvents extends EventsMap = DefaultEventsMap> {
   constructor(
-    // deno-lint-ignore no-explicit-any
+    // deno-lint-ignore no-explicit-any -- an operator serves emitters of any `SocketData`
     private readonly emitter: Emitter<EmitEvents, any>,
     private readonly rooms: Set<Room>,
     private readonly exceptRooms: Set<Room>,

@@ -72,7 +72,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class Fleet {
   readonly main: Connection;
   readonly opts: ResolvedOptions;
-  readonly adapters = new Map<string, RedisStreamsAdapter>();
+  readonly adapters: Map<string, RedisStreamsAdapter> = new Map();
   #opened: Promise<void>;
   #sub: Promise<Connection>;
   #readers = new Map<string, StreamReader>();

@@ -26,7 +26,7 @@ export type ChatServer = {
 };
 
 /** Reads the official browser bundle shipped by socket.io-client. */
-export async function readClientScript(): Promise<string> {
+export function readClientScript(): Promise<string> {
   // `dist/socket.io.min.js` is not in the package's exports map, so locate the
   // package through its package.json (which is exported).
   const require = createRequire(import.meta.url);

@@ -5,9 +5,8 @@
  *   npx wrangler deploy   (to your account)
  */
 import { createWorker, PortioObject } from "portio/cloudflare";
-import clientScript from "socket.io-client/dist/socket.io.js"; // a Text module (wrangler.jsonc "rules")
 import { chatApp } from "../chat/app.ts";
-import { chatPage } from "../chat/page.ts";
+import { indexHtml } from "../chat/html.ts";
 
 interface Env {
   CHAT: DurableObjectNamespace;
@@ -26,11 +25,19 @@ export class ChatObject extends PortioObject<Env> {
   }
 }
 
-const page = chatPage({ clientScript });
+// The page only: /socket.io.min.js is a static asset (wrangler.jsonc "assets"), which costs the Worker
+// nothing, and the Worker answers "/" without a router, so its bundle holds Portio and the app alone
+// (the size budget in test/e2e/package.test.ts).
+function page(req: Request): Response {
+  if (new URL(req.url).pathname !== "/") return new Response("Not Found", { status: 404 });
+  return new Response(indexHtml, {
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+  });
+}
 
 export default createWorker<Env>({
   binding: "CHAT",
   // one object for the whole chat; to shard, route new sessions by something the client sends, e.g.
   // route: (req) => new URL(req.url).searchParams.get("room") ?? "lobby"   (client: io({ query: { room } }))
-  fetch: (req) => page.fetch(req),
+  fetch: page,
 });

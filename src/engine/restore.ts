@@ -46,7 +46,7 @@ export function restoreEngineSession(
   record: EngineSessionRecord,
   ws: WebSocketLike,
   lastBeat: number,
-  now = Date.now(),
+  now: number = Date.now(),
 ): { session: EngineSocket; handler: WebSocketHandler } {
   const headers: Record<string, string> = {};
   // defineProperty: a header named "__proto__" stays a plain key (as in handshake.ts)

@@ -59,7 +59,7 @@ class WsBinding implements WebSocketHandler {
 
 export class EngineServer extends Emitter<EngineServerEvents> {
   readonly opts: ResolvedEngineOptions;
-  readonly clients = new Map<string, EngineSocket>();
+  readonly clients: Map<string, EngineSocket> = new Map();
   /** the runtime's native fan-out, set by an adapter that has one (Bun) */
   fanout: Fanout | undefined;
   #session: SessionConfig;

@@ -268,7 +268,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
    * see engine/restore.ts): the next ping goes out in `nextPingIn` ms and its pong must come within
    * `pongWithin` ms, so the heartbeat goes on where it stopped instead of restarting.
    */
-  resume(nextPingIn: number, pongWithin = this.#config.pingTimeout): void {
+  resume(nextPingIn: number, pongWithin: number = this.#config.pingTimeout): void {
     this.readyState = "open";
     this.#schedulePing(Math.max(0, nextPingIn), Math.max(0, pongWithin));
   }

@@ -27,8 +27,8 @@ export interface AdapterEvents {
 const EMPTY = new Set<Room>();
 
 export class InMemoryAdapter extends Emitter<AdapterEvents> {
-  readonly rooms = new Map<Room, Set<SocketId>>();
-  readonly sids = new Map<SocketId, Set<Room>>();
+  readonly rooms: Map<Room, Set<SocketId>> = new Map();
+  readonly sids: Map<SocketId, Set<Room>> = new Map();
   /** sockets subscribed to native topics (a runtime fan-out reaches them), and per room how many */
   #sinks = new Map<SocketId, TopicSink>();
   #topicMembers = new Map<Room, number>();

@@ -5,7 +5,10 @@
 import { type Packet, PacketType } from "./parser.ts";
 import {
   type DefaultEventsMap,
+  type EmitWithAckArgs,
+  type EmitWithAckResult,
   type EventNames,
+  type EventNamesWithAck,
   type EventParams,
   type EventsMap,
   RESERVED_EVENTS,
@@ -15,7 +18,7 @@ import type { BroadcastFlags, Room, SocketDetails, SocketId, StoreSocket } from 
 import type { Handshake } from "./handshake.ts";
 
 /** What `fetchSockets()` returns: a local `Socket`, or a `RemoteSocket` for a socket on another node. */
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
 export interface RemoteSocketLike<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
   readonly id: SocketId;
   readonly handshake: Handshake;
@@ -29,7 +32,7 @@ export interface RemoteSocketLike<EmitEvents extends EventsMap = DefaultEventsMa
 
 const toArray = (r: Room | Room[]) => (Array.isArray(r) ? r : [r]);
 
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
 export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
   constructor(
     private readonly adapter: InMemoryAdapter,
@@ -131,10 +134,14 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return true;
   }
 
-  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown> {
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EmitWithAckArgs<EmitEvents, Ev>
+  ): Promise<EmitWithAckResult<EmitEvents, Ev>[]> {
     return new Promise((resolve, reject) => {
-      args.push((err: Error | null, responses: unknown) => (err ? reject(err) : resolve(responses)));
-      (this.emit as (ev: Ev, ...a: unknown[]) => boolean)(ev, ...args);
+      const ack = (err: Error | null, responses: EmitWithAckResult<EmitEvents, Ev>[]) =>
+        err ? reject(err) : resolve(responses);
+      (this.emit as (ev: Ev, ...a: unknown[]) => boolean)(ev, ...args, ack);
     });
   }
 
@@ -166,7 +173,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
 }
 
 /** A socket on another node of the cluster, acted on through the room store (socket.io's `RemoteSocket`). */
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
 export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any>
   implements RemoteSocketLike<EmitEvents, SocketData> {
   readonly id: SocketId;

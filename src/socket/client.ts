@@ -10,17 +10,17 @@ import { Decoder, encode, type Packet, PacketType, ParseError } from "./parser.t
 import type { Server } from "./server.ts";
 import type { DisconnectReason, Socket } from "./socket.ts";
 
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- one connection carries sockets of every namespace's event maps
 type AnySocket = Socket<any, any, any, any>;
 
 export class Client {
   readonly conn: EngineSocket;
   readonly id: string;
-  // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any -- one connection serves a server of any event maps
   readonly server: Server<any, any, any, any>;
   #decoder: Decoder;
   /** the socket of each namespace joined on this connection */
-  readonly nsps = new Map<string, AnySocket>();
+  readonly nsps: Map<string, AnySocket> = new Map();
   // Created on first use: most connections never leave a namespace or overlap two CONNECTs, and every
   // Set costs ~100 bytes per connection (measured in the connect benchmark).
   /** namespaces this client was in: a late packet for one of them is ignored, not a violation */
@@ -28,7 +28,7 @@ export class Client {
   #connecting: Set<string> | undefined;
   #connectTimer: unknown;
 
-  // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any -- one connection serves a server of any event maps
   constructor(server: Server<any, any, any, any>, conn: EngineSocket) {
     this.server = server;
     this.conn = conn;

@@ -37,11 +37,11 @@ interface Attachment {
   beat: number;
 }
 
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- restores servers of every event map
 type AnyServer = Server<any, any, any, any>;
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- restores sockets of every event map
 type AnySocket = Socket<any, any, any, any>;
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- restores namespaces of every event map
 type AnyNamespace = Namespace<any, any, any, any>;
 
 function attachmentOf(ws: HibernatableSocket): Attachment | undefined {
@@ -232,7 +232,7 @@ export class Hibernation {
    */
   async restore(
     sockets: ReadonlyArray<{ ws: HibernatableSocket; like: WebSocketLike }>,
-    now = Date.now(),
+    now: number = Date.now(),
   ): Promise<Map<HibernatableSocket, WebSocketHandler>> {
     const conns = await this.#storage.list<EngineSessionRecord>({ prefix: `${this.#prefix}c:` });
     const records = await this.#storage.list<SocketRecord>({ prefix: `${this.#prefix}s:` });

@@ -4,8 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import type { Fanout, Scheduler } from "../ports.ts";
-import { InMemoryAdapter } from "../rooms/memory.ts";
-import { SessionAwareAdapter } from "../rooms/session-aware.ts";
+import type { InMemoryAdapter } from "../rooms/memory.ts";
 import type { Room, SocketId } from "../rooms/types.ts";
 import { BroadcastOperator, type RemoteSocketLike } from "./broadcast.ts";
 import { buildHandshake } from "./handshake.ts";
@@ -13,17 +12,25 @@ import { PacketType } from "./parser.ts";
 import { Socket } from "./socket.ts";
 import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
+import type {
+  DefaultEventsMap,
+  EmitWithAckArgs,
+  EmitWithAckResult,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+} from "./typed-events.ts";
 
 /** An error a middleware passes to `next`: `message` and `data` reach the client's `connect_error`. */
 export interface ExtendedError extends Error {
   data?: unknown;
 }
 
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- socket.io's default: a middleware for sockets of any event map
 export type Middleware<S = any> = (socket: S, next: (err?: ExtendedError) => void) => void;
 
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- socket.io's default: sockets of any event map
 export interface NamespaceEvents<S = any> {
   connection: (socket: S) => void;
   connect: (socket: S) => void;
@@ -33,10 +40,10 @@ export class Namespace<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
-  // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
   SocketData = any,
 > extends Emitter<NamespaceEvents<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> & ServerSideEvents> {
-  readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
   adapter: InMemoryAdapter;
   _fns: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>[] = [];
   #ackId = 0;
@@ -146,8 +153,11 @@ export class Namespace<
     return this.#operator().emit(ev, ...args);
   }
 
-  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown> {
-    return this.#operator().emitWithAck(ev, ...args);
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EmitWithAckArgs<EmitEvents, Ev>
+  ): Promise<EmitWithAckResult<EmitEvents, Ev>[]> {
+    return this.#operator().emitWithAck<Ev>(ev, ...args);
   }
 
   send(...args: unknown[]): this {
@@ -241,11 +251,11 @@ export class ParentNamespace<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
-  // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
   SocketData = any,
 > extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   static #count = 0;
-  readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly children: Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Set();
 
   constructor(
     server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,

@@ -12,9 +12,9 @@ import { buildHandshake } from "./handshake.ts";
 import type { Server } from "./server.ts";
 import { Socket } from "./socket.ts";
 
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- works on servers of every event map
 type AnyServer = Server<any, any, any, any>;
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- works on sockets of every event map
 type AnySocket = Socket<any, any, any, any>;
 
 /** One namespace socket of a connection, as storage keeps it. */

@@ -14,7 +14,15 @@ import type { BroadcastOperator, RemoteSocketLike } from "./broadcast.ts";
 import { Client } from "./client.ts";
 import { type Middleware, Namespace, type NamespaceMatcher, ParentNamespace } from "./namespace.ts";
 import type { Socket } from "./socket.ts";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.ts";
+import type {
+  DefaultEventsMap,
+  EmitWithAckArgs,
+  EmitWithAckResult,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+} from "./typed-events.ts";
 
 export interface ConnectionStateRecoveryOptions {
   /** how long a disconnected session can be restored, in ms (default 2 minutes) */
@@ -58,12 +66,12 @@ export class Server<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
-  // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
   SocketData = any,
 > extends Emitter<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
   readonly engine: EngineServer;
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  readonly _nsps = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
   readonly _opts: ResolvedServerOptions;
   readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
   #parents = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
@@ -236,8 +244,11 @@ export class Server<
     return this.sockets.emit(ev, ...args);
   }
 
-  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown> {
-    return this.sockets.emitWithAck(ev, ...args);
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EmitWithAckArgs<EmitEvents, Ev>
+  ): Promise<EmitWithAckResult<EmitEvents, Ev>[]> {
+    return this.sockets.emitWithAck<Ev>(ev, ...args);
   }
 
   send(...args: unknown[]): this {

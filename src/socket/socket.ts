@@ -7,9 +7,13 @@ import { randomId } from "../util/id.ts";
 import { encode, type Packet, PacketType } from "./parser.ts";
 import type { SharedMessage } from "../engine/packet.ts";
 import type { RequestLike } from "../engine/http.ts";
+import type { EngineSocket } from "../engine/socket.ts";
 import {
   type DefaultEventsMap,
+  type EmitWithAckArgs,
+  type EmitWithAckResult,
   type EventNames,
+  type EventNamesWithAck,
   type EventParams,
   type EventsMap,
   RESERVED_EVENTS,
@@ -49,9 +53,9 @@ export interface SocketReservedEvents {
   error: (err: Error) => void;
 }
 
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- catch-all listeners receive every event's arguments (socket.io's `onAny`)
 type AnyListener = (event: string, ...args: any[]) => void;
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- socket.io's `socket.use` packet type: any arguments
 export type SocketMiddleware = (event: [string, ...any[]], next: (err?: Error) => void) => void;
 
 type Ack = ((...args: unknown[]) => void) & { withError?: boolean; timer?: unknown };
@@ -60,7 +64,7 @@ export class Socket<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
-  // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
   SocketData = any,
 > extends Emitter<ListenEvents & SocketReservedEvents> {
   readonly id: SocketId;
@@ -120,7 +124,7 @@ export class Socket<
   }
 
   /** the engine connection (engine.io's Socket) */
-  get conn() {
+  get conn(): EngineSocket {
     return this.client.conn;
   }
 
@@ -192,14 +196,17 @@ export class Socket<
   }
 
   /** Emits and resolves with the client's ack (rejects on timeout when `timeout()` was set). */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown> {
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EmitWithAckArgs<EmitEvents, Ev>
+  ): Promise<EmitWithAckResult<EmitEvents, Ev>> {
     const withErr = this.#flags.timeout !== undefined;
     return new Promise((resolve, reject) => {
-      args.push((a: unknown, b: unknown) => {
-        if (!withErr) return resolve(a);
-        return a ? reject(a) : resolve(b);
-      });
-      (this.emit as (ev: Ev, ...a: unknown[]) => boolean)(ev, ...args);
+      const ack = (a: unknown, b: unknown) => {
+        if (!withErr) return resolve(a as EmitWithAckResult<EmitEvents, Ev>);
+        return a ? reject(a) : resolve(b as EmitWithAckResult<EmitEvents, Ev>);
+      };
+      (this.emit as (ev: Ev, ...a: unknown[]) => boolean)(ev, ...args, ack);
     });
   }
 

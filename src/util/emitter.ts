@@ -3,14 +3,14 @@
  * EventEmitter an "error" event has no special meaning here, so a client that emits "error" can never
  * turn into a thrown exception (socket.io's reserved-event hazard).
  */
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- a listener list holds listeners of every event's own signature
 export type Listener = (...args: any[]) => unknown;
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- listener types of any signature (see socket/typed-events.ts)
 export type EventsMap = Record<string, any>;
 export type EventNames<M extends EventsMap> = keyof M & (string | symbol);
 export type EventParams<M extends EventsMap, E extends keyof M> = Parameters<M[E]>;
 
-// deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any -- the untyped default: any event, any arguments
 export type DefaultEvents = Record<string, (...args: any[]) => void>;
 
 export class Emitter<L extends EventsMap = DefaultEvents> {

@@ -15,7 +15,7 @@ export function randomId(): string {
   }
   let id = "";
   // 15 bytes = 5 groups of 3 bytes = 20 base64url characters
-  for (let end = offset + 15; offset < end; offset += 3) {
+  for (const end = offset + 15; offset < end; offset += 3) {
     const n = (pool[offset]! << 16) | (pool[offset + 1]! << 8) | pool[offset + 2]!;
     id += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
   }

@@ -3,6 +3,7 @@
  * scheduler, the heartbeat after a wake, recovery kept in a key-value storage, and a whole hibernation
  * cycle (a connection restored into a brand-new Server from its attachment and storage).
  */
+// deno-lint-ignore-file require-await -- the storage stand-in implements an async API over a Map: nothing to await
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
