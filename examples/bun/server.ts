@@ -1,6 +1,6 @@
 /**
  * The chat example on Bun: the same app code as on Node, started by `portio/bun`.
- *   bun examples/bun/server.ts                 (PORT, HOST from the environment)
+ *   npm run example:bun   (bun --conditions=portio-source examples/bun/server.ts; PORT, HOST from the environment)
  * To add Portio to an existing `Bun.serve` app instead, spread `createHandler(io, app.fetch)` into it.
  */
 import { Server } from "portio";

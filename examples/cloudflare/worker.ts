@@ -1,8 +1,8 @@
 /**
  * The chat example on Cloudflare Workers: the same app code as on Node, Deno and Bun, inside a Durable
  * Object that holds the connections, rooms and recovery state, and hibernates with its clients connected.
- *   npx wrangler dev      (offline, in workerd; from this directory)
- *   npx wrangler deploy   (to your account)
+ *   npm run example:cloudflare   (wrangler dev: offline, in workerd)
+ *   cd examples/cloudflare && npx wrangler deploy   (to your account)
  */
 import { createWorker, PortioObject } from "portio/cloudflare";
 import { chatApp } from "../chat/app.ts";

@@ -1,6 +1,6 @@
 /**
  * The chat example on Deno: the same app code as on Node, started by `portio/deno`.
- *   deno run -A examples/deno/server.ts        (PORT, HOST from the environment)
+ *   npm run example:deno   (deno run -A examples/deno/server.ts; PORT, HOST from the environment)
  */
 import { Server } from "portio";
 import { serve } from "portio/deno";

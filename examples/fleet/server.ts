@@ -1,7 +1,7 @@
 // One node of the chat fleet: the chat example (examples/chat) with its rooms in Redis, so the people on
 // every node of the fleet chat together. Start as many as you like, one port each (start.ts starts two):
-//   PORT=3001 node --import tsx examples/fleet/server.ts
-//   PORT=3002 node --import tsx examples/fleet/server.ts
+//   PORT=3001 node --conditions=portio-source --import tsx examples/fleet/server.ts
+//   PORT=3002 node --conditions=portio-source --import tsx examples/fleet/server.ts
 // REDIS_URL (default redis://127.0.0.1:6379) and STREAM (default "socket.io", the official adapter's name,
 // so official socket.io nodes can join in) configure the fleet.
 import { Server } from "portio";

@@ -1,7 +1,7 @@
 /**
  * Realtime added to an existing Hono app in a few lines (here on Node; on Deno or Bun pass that runtime's
  * `upgradeWebSocket` from hono/deno or hono/bun instead).
- *   node --import tsx examples/hono/server.ts   (PORT, HOST from the environment)
+ *   npm run example:hono   (node --conditions=portio-source --import tsx examples/hono/server.ts; PORT, HOST)
  */
 import { readFile } from "node:fs/promises";
 import { serve, upgradeWebSocket } from "@hono/node-server";

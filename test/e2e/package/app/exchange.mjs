@@ -23,7 +23,9 @@ export async function exchange(url, label) {
     const news = Promise.all([a, b].map((c) => new Promise((res) => c.once("news", res))));
     const reply = await a.timeout(5000).emitWithAck("hello", label);
     if (reply.greeting !== `hi ${label}` || reply.id !== a.id) throw new Error(`bad ack ${JSON.stringify(reply)}`);
-    const got = await Promise.race([news, new Promise((_, rej) => setTimeout(() => rej(new Error("no news")), 5000))]);
+    let timer;
+    const late = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error("no news")), 5000)));
+    const got = await Promise.race([news, late]).finally(() => clearTimeout(timer));
     if (got.some((m) => m !== `${label} said hello`)) throw new Error(`bad news ${JSON.stringify(got)}`);
     console.log(`OK ${label} ack=${reply.greeting} news=${got.length}`);
   } finally {
