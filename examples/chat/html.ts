@@ -17,7 +17,7 @@ export const indexHtml = /* html */ `<!doctype html>
   }
   * { box-sizing: border-box; }
   body { margin: 0; height: 100vh; display: flex; justify-content: center; }
-  .app { width: 100%; max-width: 900px; height: 100%; display: grid; grid-template-rows: auto auto 1fr auto; padding: 16px; gap: 12px; }
+  .app { width: 100%; max-width: 900px; height: 100%; display: grid; grid-template-rows: auto auto 1fr auto; grid-template-columns: minmax(0, 1fr); padding: 16px; gap: 12px; }
   header { display: flex; align-items: center; justify-content: space-between; }
   h1 { font-size: 20px; margin: 0; }
   h1 span { color: var(--accent); }
@@ -32,7 +32,7 @@ export const indexHtml = /* html */ `<!doctype html>
   button { padding: 9px 18px; border: 0; border-radius: 8px; background: var(--accent); color: #fff; font: inherit; font-weight: 600; cursor: pointer; }
   button:disabled, input:disabled { opacity: .5; cursor: not-allowed; }
   #join-form input { max-width: 220px; }
-  .main { display: grid; grid-template-columns: 1fr 190px; gap: 12px; min-height: 0; }
+  .main { display: grid; grid-template-columns: minmax(0, 1fr) 190px; gap: 12px; min-height: 0; }
   .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 12px; min-height: 0; }
   .chat { display: flex; flex-direction: column; }
   #messages { list-style: none; margin: 0; padding: 14px; flex: 1; overflow-y: auto; display: flex; flex-direction: column; gap: 8px; }
@@ -53,7 +53,7 @@ export const indexHtml = /* html */ `<!doctype html>
   #members li { padding: 3px 0; display: flex; align-items: center; gap: 8px; }
   #members li::before { content: ""; width: 8px; height: 8px; border-radius: 50%; background: var(--ok); }
   #members li.me { font-weight: 600; }
-  @media (max-width: 640px) { .main { grid-template-columns: 1fr; } aside { display: none; } #join-form input { max-width: none; } }
+  @media (max-width: 640px) { .app { padding: 10px; gap: 8px; } .main { grid-template-columns: minmax(0, 1fr); } button { padding: 9px 14px; } aside { display: none; } #join-form input { max-width: none; } }
 </style>
 </head>
 <body>

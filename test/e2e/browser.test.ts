@@ -213,6 +213,39 @@ describe("chat example in Chromium", () => {
     assert.ok(reply && typeof reply === "object" && "error" in reply, `expected {error}, got ${JSON.stringify(reply)}`);
   });
 
+  it("is usable at phone width (390 px): no horizontal scroll, every control on screen", async () => {
+    assert.ok(browser && chat);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      const p = await context.newPage();
+      p.setDefaultTimeout(TIMEOUT);
+      await p.goto(chat.url);
+      const fits = async (when: string) => {
+        const { scroll, width } = await p.evaluate(() => ({
+          scroll: document.documentElement.scrollWidth,
+          width: document.documentElement.clientWidth,
+        }));
+        assert.ok(scroll <= width, `${when}: the page is ${scroll} px wide in a ${width} px viewport`);
+        for (const id of ["#name", "#room", "#join", "#text", "#send"]) {
+          const box = await p.locator(id).boundingBox();
+          assert.ok(box, `${when}: ${id} is not displayed`);
+          assert.ok(
+            box.x >= 0 && box.x + box.width <= width && box.width >= 24,
+            `${when}: ${id} at ${JSON.stringify(box)}`,
+          );
+        }
+      };
+      await fits("before joining");
+      await join(p, "dana-with-a-rather-long-name", "a-room-with-a-long-name-too");
+      await p.fill("#text", "a-very-long-word-without-any-spaces-".repeat(6));
+      await p.click("#send");
+      await p.locator("#messages li.msg.mine").waitFor();
+      await fits("after joining and a long message");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("stays connected without page errors", async () => {
     for (const who of ["alice", "bob", "carol"] as const) {
       await expectText(page(who), "#status", "connected");
