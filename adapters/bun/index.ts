@@ -6,41 +6,63 @@ import type { Fanout, RequestContext, Servable, WebSocketHandler } from "../../s
 
 /** The parts of Bun's `ServerWebSocket` used here. */
 export interface BunWebSocket {
+  /** Per-socket data Bun carries from `server.upgrade` to the handlers. */
   data: BunSocketData;
+  /** Sends a frame; returns Bun's send status. */
   send(data: string | Uint8Array): number;
+  /** Closes the WebSocket. */
   close(code?: number, reason?: string): void;
+  /** Bytes queued but not yet sent (backpressure). */
   getBufferedAmount(): number;
+  /** Subscribes to a native topic (a room's broadcasts). */
   subscribe(topic: string): void;
+  /** Unsubscribes from a native topic. */
   unsubscribe(topic: string): void;
 }
 
 /** The parts of Bun's `Server` used here. */
 export interface BunServer {
+  /** The port it listens on. */
   readonly port: number;
+  /** The hostname it listens on. */
   readonly hostname: string;
+  /** Upgrades a request to a WebSocket bound to `data.handler`. */
   upgrade(req: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
+  /** The peer address of a request. */
   requestIP(req: Request): { address: string } | null;
+  /** Sends a frame to every subscriber of a topic. */
   publish(topic: string, data: string): number;
+  /** Stops listening. */
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
 
+/** What each Portio WebSocket carries in Bun's `ws.data`. */
 export interface BunSocketData {
+  /** The core's handler of this connection. */
   handler: WebSocketHandler;
 }
 
+/** The `websocket` option of `Bun.serve` that Portio needs. */
 export interface BunWebSocketHandlers {
+  /** A WebSocket opened. */
   open(ws: BunWebSocket): void;
+  /** A message arrived. */
   message(ws: BunWebSocket, message: string | Uint8Array): void;
+  /** The WebSocket closed. */
   close(ws: BunWebSocket, code: number, reason: string): void;
   /** Bun closes a WebSocket silent for this many seconds; kept above pingInterval + pingTimeout */
   idleTimeout: number;
   /** Bun refuses larger messages; set to the largest `maxHttpBufferSize` */
   maxPayloadLength: number;
+  /** Off: Portio does not compress frames. */
   perMessageDeflate: boolean;
 }
 
+/** Options of `serve`. */
 export interface ServeOptions {
+  /** Port to listen on (default 3000, 0 for any free port). */
   port?: number;
+  /** Interface to listen on (default all). */
   hostname?: string;
   /** requests no Portio server claims (an app's own routes) */
   fetch?: (req: Request, server: BunServer) => Response | Promise<Response>;
@@ -48,7 +70,9 @@ export interface ServeOptions {
 
 /** What `Bun.serve` needs: spread it into your own `Bun.serve({...})` to combine with an existing app. */
 export interface BunHandler {
+  /** Answers Portio's requests (and hands the rest to the fallback); `undefined` once upgraded. */
   fetch(req: Request, server: BunServer): Promise<Response | undefined>;
+  /** Portio's WebSocket handlers. */
   websocket: BunWebSocketHandlers;
   /** HTTP idle timeout (s) long enough for a parked long-polling GET (Bun's default of 10 s is not) */
   idleTimeout: number;
@@ -75,6 +99,7 @@ export function bunFanout(server: BunServer): Fanout & { published: number } {
   };
 }
 
+/** The `fetch` and `websocket` options for your own `Bun.serve({ ...createHandler(io), port })`. */
 export function createHandler(io: Servable | Servable[], fallback?: ServeOptions["fetch"]): BunHandler {
   const servers = (Array.isArray(io) ? io : [io]) as Timed[];
   let fanoutSet = false;
@@ -127,10 +152,15 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
   };
 }
 
+/** A running Bun server started by `serve`. */
 export interface BunServerHandle {
+  /** The port it listens on. */
   readonly port: number;
+  /** The hostname it listens on. */
   readonly hostname: string;
+  /** Bun's server object. */
   readonly server: BunServer;
+  /** Closes the Portio servers, then stops listening. */
   close(): Promise<void>;
 }
 
@@ -138,6 +168,7 @@ interface BunGlobal {
   serve(options: Record<string, unknown>): BunServer;
 }
 
+/** Starts `Bun.serve` for the given Portio servers; resolves once it listens. */
 export function serve(io: Servable | Servable[], options: ServeOptions = {}): Promise<BunServerHandle> {
   const servers = Array.isArray(io) ? io : [io];
   const Bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;

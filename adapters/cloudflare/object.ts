@@ -64,7 +64,9 @@ async function discard(body: ReadableStream<Uint8Array>): Promise<void> {
  * ```
  */
 export abstract class PortioObject<Env = unknown> {
+  /** The Durable Object's state (storage, WebSockets). */
   readonly ctx: DurableObjectStateLike;
+  /** The Worker's bindings. */
   readonly env: Env;
   /** drives every server's heartbeats from one storage alarm (see AlarmScheduler) */
   readonly scheduler: AlarmScheduler;
@@ -74,6 +76,7 @@ export abstract class PortioObject<Env = unknown> {
   /** the last start of this instance: runtime sockets found, sessions restored, ms taken (setup + restore) */
   lastStart: { sockets: number; restored: number; ms: number } | undefined;
 
+  /** Called by the runtime; runs `setup()` and restores hibernated connections before the first event. */
   constructor(ctx: DurableObjectStateLike, env: Env) {
     this.ctx = ctx;
     this.env = env;
@@ -142,6 +145,7 @@ export abstract class PortioObject<Env = unknown> {
     }));
   }
 
+  /** Answers the requests the Worker forwards (polling, WebSocket upgrades). */
   async fetch(request: Request): Promise<Response> {
     await this.#start();
     const url = new URL(request.url);
@@ -191,6 +195,7 @@ export abstract class PortioObject<Env = unknown> {
     for (const data of early) server.send(data);
   }
 
+  /** Hibernation API: a message on an accepted WebSocket. */
   async webSocketMessage(ws: CloudflareWebSocket, message: string | ArrayBuffer): Promise<void> {
     await this.#start();
     const handler = this.#handlers.get(ws);
@@ -198,6 +203,7 @@ export abstract class PortioObject<Env = unknown> {
     handler.onMessage(typeof message === "string" ? message : new Uint8Array(message));
   }
 
+  /** Hibernation API: an accepted WebSocket closed. */
   async webSocketClose(ws: CloudflareWebSocket, code: number, reason: string): Promise<void> {
     await this.#start();
     const handler = this.#handlers.get(ws);
@@ -208,10 +214,12 @@ export abstract class PortioObject<Env = unknown> {
     closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
   }
 
+  /** Hibernation API: an accepted WebSocket failed. */
   async webSocketError(ws: CloudflareWebSocket, _error: unknown): Promise<void> {
     await this.webSocketClose(ws, 1006, "error");
   }
 
+  /** The storage alarm that drives heartbeats and timeouts. */
   async alarm(): Promise<void> {
     await this.#start();
     this.scheduler.fire();

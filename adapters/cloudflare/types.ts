@@ -7,7 +7,9 @@ import type { AlarmStorage, HibernatableSocket, KeyValueStorage } from "../../sr
 
 /** A Workers WebSocket accepted through the Hibernation API. */
 export interface CloudflareWebSocket extends HibernatableSocket {
+  /** Sends a frame. */
   send(message: string | ArrayBuffer | ArrayBufferView): void;
+  /** Closes the WebSocket. */
   close(code?: number, reason?: string): void;
   /** the standard (non-hibernatable) acceptance */
   accept(): void;
@@ -15,15 +17,21 @@ export interface CloudflareWebSocket extends HibernatableSocket {
 
 /** `ctx` of a Durable Object (`DurableObjectState`). */
 export interface DurableObjectStateLike {
+  /** Storage: key-value records and the alarm. */
   readonly storage: KeyValueStorage & AlarmStorage;
+  /** Accepts a WebSocket through the Hibernation API. */
   acceptWebSocket(ws: CloudflareWebSocket, tags?: string[]): void;
+  /** The accepted WebSockets (all, or those with a tag). */
   getWebSockets(tag?: string): CloudflareWebSocket[];
+  /** Runs `callback` before any event is delivered. */
   blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
 }
 
 /** A Durable Object namespace binding (`env.MY_OBJECT`). */
 export interface DurableObjectNamespaceLike {
+  /** The id of the object with this name. */
   idFromName(name: string): unknown;
+  /** The stub of an object. */
   get(id: never): { fetch(request: Request): Promise<Response> };
 }
 

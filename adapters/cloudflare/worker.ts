@@ -42,6 +42,7 @@ export function objectOfSessionId(sid: string): string | undefined {
   }
 }
 
+/** Options of `createWorker`. */
 export interface WorkerOptions<Env> {
   /** the Durable Object namespace: the binding's name in `env` (wrangler `durable_objects.bindings[].name`) */
   binding: string | ((env: Env) => DurableObjectNamespaceLike);

@@ -26,14 +26,19 @@ export interface HandlerOptions {
   abortSignal?: boolean;
 }
 
+/** A running Deno server started by `serve`. */
 export interface DenoServerHandle {
+  /** The port it listens on. */
   readonly port: number;
+  /** The hostname it listens on. */
   readonly hostname: string;
+  /** Closes the Portio servers, then shuts the HTTP server down. */
   close(): Promise<void>;
 }
 
 /** The part of `Deno.ServeHandlerInfo` Portio reads (the peer address). */
 export interface ConnInfo {
+  /** The peer address. */
   remoteAddr?: { hostname?: string };
 }
 
@@ -86,6 +91,7 @@ export function createHandler(
   };
 }
 
+/** Starts `Deno.serve` for the given Portio servers; resolves once it listens. */
 export function serve(io: Servable | Servable[], options: ServeOptions = {}): Promise<DenoServerHandle> {
   const servers = Array.isArray(io) ? io : [io];
   const handler = createHandler(servers, options.fetch, options);

@@ -7,6 +7,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext, WSMessageReceive } from "hono/ws";
 import type { RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
 
+/** Options of the `portio` middleware. */
 export interface PortioHonoOptions {
   /** the runtime's Hono WebSocket helper; without it only long-polling is served */
   // deno-lint-ignore no-explicit-any -- Hono's helper is generic over the runtime's socket and options
@@ -55,6 +56,7 @@ function events(handler: WebSocketHandler) {
   };
 }
 
+/** A Hono middleware serving Portio servers on their paths; every other request goes on to your routes. */
 export function portio(io: Servable | Servable[], options: PortioHonoOptions = {}): MiddlewareHandler {
   const servers = Array.isArray(io) ? io : [io];
   return async (c, next) => {

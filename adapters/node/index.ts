@@ -13,17 +13,25 @@ import { requirePeer } from "./peer.ts";
 const { getRequestListener } = requirePeer<typeof import("@hono/node-server")>("@hono/node-server", "portio/node");
 const { WebSocketServer } = requirePeer<typeof import("ws")>("ws", "portio/node");
 
+/** Options of `serve`. */
 export interface ServeOptions {
+  /** Port to listen on (default 3000, 0 for any free port). */
   port?: number;
+  /** Interface to listen on (default all). */
   hostname?: string;
   /** requests that no Portio server claims (an app's own routes, e.g. a Hono app's `fetch`) */
   fetch?: (req: Request) => Response | Promise<Response>;
 }
 
+/** A running `node:http` server started by `serve`. */
 export interface NodeServerHandle {
+  /** The port it listens on. */
   readonly port: number;
+  /** The hostname it listens on. */
   readonly hostname: string;
+  /** The `node:http` server. */
   readonly httpServer: HttpServer;
+  /** Closes the Portio servers, then the HTTP server. */
   close(): Promise<void>;
 }
 

@@ -48,10 +48,15 @@ function concerns(rooms: Room[], opts: { rooms?: unknown; except?: unknown }): b
   return (to.length === 0 || rooms.some((r) => to.includes(r))) && !rooms.some((r) => except.includes(r));
 }
 
+/** The room store of one namespace on Redis: the official redis-streams adapter's protocol (see the README). */
 export class RedisStreamsAdapter extends ClusterAdapter {
+  /** The Redis stream of broadcasts and socket operations. */
   readonly streamName: string;
+  /** The pub/sub channel of requests to every node. */
   readonly publicChannel: string;
+  /** The pub/sub channel of answers to this node. */
   readonly privateChannel: string;
+  /** Resolves once both channels are subscribed. */
   readonly subscribed: Promise<void>;
   #fleet: Fleet;
   #sessions: LiveSessions | undefined;
@@ -70,6 +75,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     this.onMessage(message);
   };
 
+  /** @ignore Created by the factory of `createAdapter` for each namespace. */
   constructor(nsp: StoreNamespace, fleet: Fleet) {
     super(nsp, { requestTimeout: fleet.opts.requestTimeout });
     this.#fleet = fleet;
@@ -94,6 +100,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
 
   // ---- transport ------------------------------------------------------------------------------------------
 
+  /** Appends a message to the stream (or publishes an ephemeral one); resolves with its offset. */
   protected doPublish(message: ClusterMessage): Promise<string> {
     const main = this.#fleet.main;
     if (isEphemeral(message)) return main.send(["PUBLISH", this.publicChannel, msgpack(message)]).then(() => "");
@@ -103,6 +110,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     );
   }
 
+  /** Publishes an answer on the requester's channel. */
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
     const channel = `${this.#fleet.opts.channelPrefix}#${this.nsp.name}#${requesterUid}#`;
     return this.#fleet.main.send(["PUBLISH", channel, msgpack(response)]).then(() => {});
@@ -119,6 +127,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     );
   }
 
+  /** Remembers the last stream entry read. */
   protected override onDelivered(offset: string): void {
     if (offset && compareIds(offset, this.#ownOffset) > 0) this.#ownOffset = offset;
   }
@@ -131,6 +140,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     return { sid, pid: socket.pid, rooms: [...(this.sids.get(sid) ?? [])], data: socket.data };
   }
 
+  /** Joins rooms and updates the socket's recovery record. */
   override addAll(id: SocketId, rooms: Iterable<Room>): void {
     super.addAll(id, rooms);
     const sessions = this.#sessions;
@@ -141,16 +151,19 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     if (pid) sessions.track(id, pid);
   }
 
+  /** Leaves a room and updates the socket's recovery record. */
   override del(id: SocketId, room: Room): void {
     super.del(id, room);
     this.#sessions?.changed(id);
   }
 
+  /** Forgets a socket. */
   override delAll(id: SocketId): void {
     super.delAll(id);
     this.#sessions?.drop(id);
   }
 
+  /** Writes a disconnected socket's session for recovery. */
   override persistSession(session: SessionToPersist): void {
     this.#sessions?.persist(session);
   }
@@ -221,6 +234,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     this.#sessions?.resync();
   }
 
+  /** Unsubscribes and stops reading the stream. */
   override async close(): Promise<void> {
     await super.close();
     await this.#sessions?.close();

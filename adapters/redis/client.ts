@@ -11,18 +11,26 @@ import { createClient } from "@redis/client";
 
 /** The part of a node-redis client used here (structural, so any v4+ client fits). */
 export interface RedisClient {
+  /** Connected and ready. */
   readonly isReady: boolean;
+  /** Connection open. */
   readonly isOpen: boolean;
+  /** Sends a raw command. */
   sendCommand(args: Array<string | Buffer>): Promise<unknown>;
+  /** A new client with the same options (for subscriptions and blocking reads). */
   duplicate(): RedisClient;
+  /** Connects. */
   connect(): Promise<unknown>;
+  /** Connection events. */
   // deno-lint-ignore no-explicit-any -- node-redis listeners of several signatures
   on(event: "error" | "ready" | "end", listener: (...args: any[]) => void): unknown;
+  /** Subscribes to channels. */
   subscribe(
     channels: string[],
     listener: (message: Buffer, channel: Buffer) => unknown,
     bufferMode: true,
   ): Promise<unknown>;
+  /** Unsubscribes from channels. */
   unsubscribe(
     channels: string[],
     listener?: (message: Buffer, channel: Buffer) => unknown,
@@ -30,14 +38,17 @@ export interface RedisClient {
   ): Promise<unknown>;
   /** v5+ */
   close?(): Promise<unknown>;
+  /** Closes at once (node-redis v5). */
   destroy?(): void;
   /** v4 */
   quit?(): Promise<unknown>;
+  /** Closes at once (node-redis v4). */
   disconnect?(): Promise<unknown>;
 }
 
 /** A command refused because the connection is down: the caller serves its local clients and goes on. */
 export class RedisUnavailableError extends Error {
+  /** The error's name. */
   override name = "RedisUnavailableError";
 }
 

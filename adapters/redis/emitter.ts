@@ -9,6 +9,7 @@ import { encodeEntry } from "./codec.ts";
 import { Connection, type RedisClient } from "./client.ts";
 import { streamFor } from "./fleet.ts";
 
+/** Options of `new Emitter(redis, options)`. */
 export interface EmitterOptions {
   /** as the nodes' `streamName` (default "socket.io") */
   streamName?: string;
@@ -35,6 +36,7 @@ const toArray = (r: Room | Room[]) => (Array.isArray(r) ? r : [r]);
 /** Set by `of()` for the one constructor call it makes: the new emitter shares the connection. */
 let inherited: Shared | undefined;
 
+/** Emits to a fleet from any process, without a server (the official redis-streams emitter's protocol). */
 export class Emitter<
   EmitEvents extends EventsMap = DefaultEventsMap,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
@@ -83,38 +85,47 @@ export class Emitter<
     return new EmitterOperator(this, new Set(), new Set(), {});
   }
 
+  /** Targets a room (or rooms). */
   to(room: Room | Room[]): EmitterOperator<EmitEvents> {
     return this.#operator().to(room);
   }
 
+  /** Same as `to`. */
   in(room: Room | Room[]): EmitterOperator<EmitEvents> {
     return this.#operator().to(room);
   }
 
+  /** Excludes a room (or rooms). */
   except(room: Room | Room[]): EmitterOperator<EmitEvents> {
     return this.#operator().except(room);
   }
 
+  /** The broadcast may be dropped for sockets not ready to receive it. */
   get volatile(): EmitterOperator<EmitEvents> {
     return this.#operator().volatile;
   }
 
+  /** Whether the broadcast is compressed. */
   compress(compress: boolean): EmitterOperator<EmitEvents> {
     return this.#operator().compress(compress);
   }
 
+  /** Emits to every socket of the namespace; resolves with the stream offset. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): Promise<string> {
     return this.#operator().emit(ev, ...args);
   }
 
+  /** Makes every socket of the namespace join a room (or rooms). */
   socketsJoin(rooms: Room | Room[]): Promise<string> {
     return this.#operator().socketsJoin(rooms);
   }
 
+  /** Makes every socket of the namespace leave a room (or rooms). */
   socketsLeave(rooms: Room | Room[]): Promise<string> {
     return this.#operator().socketsLeave(rooms);
   }
 
+  /** Disconnects every socket of the namespace; `close` also closes their connections. */
   disconnectSockets(close = false): Promise<string> {
     return this.#operator().disconnectSockets(close);
   }
@@ -144,6 +155,7 @@ export class Emitter<
 
 /** An immutable selection (rooms, excluded rooms, flags), as socket.io's `BroadcastOperator`. */
 export class EmitterOperator<EmitEvents extends EventsMap = DefaultEventsMap> {
+  /** @ignore Created by the emitter's `to`/`in`/`except` and flags. */
   constructor(
     // deno-lint-ignore no-explicit-any -- an operator serves emitters of any `SocketData`
     private readonly emitter: Emitter<EmitEvents, any>,
@@ -152,22 +164,27 @@ export class EmitterOperator<EmitEvents extends EventsMap = DefaultEventsMap> {
     private readonly flags: BroadcastFlags,
   ) {}
 
+  /** Adds a room (or rooms) to the targets. */
   to(room: Room | Room[]): EmitterOperator<EmitEvents> {
     return new EmitterOperator(this.emitter, new Set([...this.rooms, ...toArray(room)]), this.exceptRooms, this.flags);
   }
 
+  /** Same as `to`. */
   in(room: Room | Room[]): EmitterOperator<EmitEvents> {
     return this.to(room);
   }
 
+  /** Excludes a room (or rooms). */
   except(room: Room | Room[]): EmitterOperator<EmitEvents> {
     return new EmitterOperator(this.emitter, this.rooms, new Set([...this.exceptRooms, ...toArray(room)]), this.flags);
   }
 
+  /** The broadcast may be dropped for sockets not ready to receive it. */
   get volatile(): EmitterOperator<EmitEvents> {
     return new EmitterOperator(this.emitter, this.rooms, this.exceptRooms, { ...this.flags, volatile: true });
   }
 
+  /** Whether the broadcast is compressed. */
   compress(compress: boolean): EmitterOperator<EmitEvents> {
     return new EmitterOperator(this.emitter, this.rooms, this.exceptRooms, { ...this.flags, compress });
   }
@@ -176,6 +193,7 @@ export class EmitterOperator<EmitEvents extends EventsMap = DefaultEventsMap> {
     return { rooms: [...this.rooms], except: [...this.exceptRooms], flags: this.flags };
   }
 
+  /** Emits to the targeted sockets; resolves with the stream offset. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): Promise<string> {
     if (RESERVED.has(String(ev))) throw new Error(`"${String(ev)}" is a reserved event name`);
     if (typeof args[args.length - 1] === "function") {
@@ -191,6 +209,7 @@ export class EmitterOperator<EmitEvents extends EventsMap = DefaultEventsMap> {
     });
   }
 
+  /** Makes the targeted sockets join a room (or rooms). */
   socketsJoin(rooms: Room | Room[]): Promise<string> {
     return this.emitter._write({
       uid: EMITTER_UID,
@@ -200,6 +219,7 @@ export class EmitterOperator<EmitEvents extends EventsMap = DefaultEventsMap> {
     });
   }
 
+  /** Makes the targeted sockets leave a room (or rooms). */
   socketsLeave(rooms: Room | Room[]): Promise<string> {
     return this.emitter._write({
       uid: EMITTER_UID,
@@ -209,6 +229,7 @@ export class EmitterOperator<EmitEvents extends EventsMap = DefaultEventsMap> {
     });
   }
 
+  /** Disconnects the targeted sockets; `close` also closes their connections. */
   disconnectSockets(close = false): Promise<string> {
     return this.emitter._write({
       uid: EMITTER_UID,

@@ -9,6 +9,7 @@ import { Connection, type RedisClient } from "./client.ts";
 import { StreamReader } from "./stream.ts";
 import { RedisStreamsAdapter } from "./adapter.ts";
 
+/** Options of `createAdapter(redis, options)` (the official adapter's names and defaults). */
 export interface RedisAdapterOptions {
   /** name of the Redis stream (default "socket.io", the official adapter's) */
   streamName?: string;

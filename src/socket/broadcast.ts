@@ -20,20 +20,30 @@ import type { Handshake } from "./handshake.ts";
 /** What `fetchSockets()` returns: a local `Socket`, or a `RemoteSocket` for a socket on another node. */
 // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
 export interface RemoteSocketLike<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
+  /** The socket's id. */
   readonly id: SocketId;
+  /** The socket's handshake. */
   readonly handshake: Handshake;
+  /** The socket's rooms. */
   readonly rooms: Set<Room>;
+  /** The socket's data. */
   readonly data: SocketData;
+  /** Emits an event to this socket. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
+  /** Makes this socket join a room (or rooms). */
   join(room: Room | Room[]): unknown;
+  /** Makes this socket leave a room. */
   leave(room: Room): unknown;
+  /** Disconnects this socket; `close` also closes its connection. */
   disconnect(close?: boolean): unknown;
 }
 
 const toArray = (r: Room | Room[]) => (Array.isArray(r) ? r : [r]);
 
+/** A broadcast being built: `io.to(room).except(other).timeout(ms).emit(…)`. Each modifier returns a new operator. */
 // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
 export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
+  /** @ignore Created by `to`/`in`/`except` and the flags of a server, namespace or socket. */
   constructor(
     private readonly adapter: InMemoryAdapter,
     private readonly rooms: Set<Room> = new Set(),
@@ -45,34 +55,41 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return new BroadcastOperator(this.adapter, rooms, except, flags);
   }
 
+  /** Adds a room (or rooms) to the targets. */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const rooms = new Set(this.rooms);
     for (const r of toArray(room)) rooms.add(r);
     return this.#with(rooms, this.exceptRooms, this.flags);
   }
 
+  /** Same as `to`. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.to(room);
   }
 
+  /** Excludes a room (or rooms). */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     const except = new Set(this.exceptRooms);
     for (const r of toArray(room)) except.add(r);
     return this.#with(this.rooms, except, this.flags);
   }
 
+  /** Whether the broadcast is compressed. */
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return this.#with(this.rooms, this.exceptRooms, { ...this.flags, compress });
   }
 
+  /** The broadcast may be dropped for sockets that are not ready to receive it. */
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#with(this.rooms, this.exceptRooms, { ...this.flags, volatile: true });
   }
 
+  /** Only sockets of this server (not the rest of the fleet). */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#with(this.rooms, this.exceptRooms, { ...this.flags, local: true });
   }
 
+  /** Expects acks within `ms`; the callback gets an error and the answers received by then. */
   timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return this.#with(this.rooms, this.exceptRooms, { ...this.flags, timeout: ms });
   }
@@ -134,6 +151,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return true;
   }
 
+  /** Emits and resolves with the answers of the targeted sockets (rejects on timeout). */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: EmitWithAckArgs<EmitEvents, Ev>
@@ -150,6 +168,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     return new Set((await this.adapter.fetchSockets(this.#opts)).map((s) => s.id));
   }
 
+  /** The targeted sockets, fleet-wide (remote ones as `RemoteSocket`s). */
   async fetchSockets(): Promise<RemoteSocketLike<EmitEvents, SocketData>[]> {
     const list = await this.adapter.fetchSockets(this.#opts);
     return list.map((s) =>
@@ -159,14 +178,17 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     );
   }
 
+  /** Makes the targeted sockets join a room (or rooms). */
   socketsJoin(room: Room | Room[]): void {
     this.adapter.addSockets(this.#opts, toArray(room));
   }
 
+  /** Makes the targeted sockets leave a room (or rooms). */
   socketsLeave(room: Room | Room[]): void {
     this.adapter.delSockets(this.#opts, toArray(room));
   }
 
+  /** Disconnects the targeted sockets; `close` also closes their connections. */
   disconnectSockets(close = false): void {
     this.adapter.disconnectSockets(this.#opts, close);
   }
@@ -176,12 +198,17 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
 // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
 export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any>
   implements RemoteSocketLike<EmitEvents, SocketData> {
+  /** The socket's id. */
   readonly id: SocketId;
+  /** The socket's handshake. */
   readonly handshake: Handshake;
+  /** The socket's rooms. */
   readonly rooms: Set<Room>;
+  /** The socket's data. */
   readonly data: SocketData;
   #operator: BroadcastOperator<EmitEvents, SocketData>;
 
+  /** @ignore Created by `fetchSockets()` from another server's answer. */
   constructor(
     private readonly adapter: InMemoryAdapter,
     details: SocketDetails,
@@ -194,6 +221,7 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     this.#operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), flags);
   }
 
+  /** Emits an event to this socket, wherever it is connected. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     return this.#operator.emit(ev, ...args);
   }
@@ -208,14 +236,17 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     }, { expectSingleResponse: true, timeout: ms });
   }
 
+  /** Makes this socket join a room (or rooms). */
   join(room: Room | Room[]): void {
     this.adapter.addSockets({ rooms: new Set([this.id]) }, toArray(room));
   }
 
+  /** Makes this socket leave a room. */
   leave(room: Room): void {
     this.adapter.delSockets({ rooms: new Set([this.id]) }, [room]);
   }
 
+  /** Disconnects this socket; `close` also closes its connection. */
   disconnect(close = false): this {
     this.adapter.disconnectSockets({ rooms: new Set([this.id]) }, close);
     return this;

@@ -24,9 +24,11 @@ import type {
 
 /** An error a middleware passes to `next`: `message` and `data` reach the client's `connect_error`. */
 export interface ExtendedError extends Error {
+  /** Extra data sent to the client with the `connect_error`. */
   data?: unknown;
 }
 
+/** A namespace middleware: runs for each connecting socket; `next(err)` refuses it with a `connect_error`. */
 // deno-lint-ignore no-explicit-any -- socket.io's default: a middleware for sockets of any event map
 export type Middleware<S = any> = (socket: S, next: (err?: ExtendedError) => void) => void;
 
@@ -36,6 +38,7 @@ export interface NamespaceEvents<S = any> {
   connect: (socket: S) => void;
 }
 
+/** A namespace (`io.of(name)`): its sockets, middlewares, room store and broadcasts. */
 export class Namespace<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
@@ -43,11 +46,15 @@ export class Namespace<
   // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
   SocketData = any,
 > extends Emitter<NamespaceEvents<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> & ServerSideEvents> {
+  /** The connected sockets of this namespace on this server, by id. */
   readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
+  /** The room store of this namespace (socket.io's "adapter"). */
   adapter: InMemoryAdapter;
+  /** @ignore The middlewares, run in order for each connecting socket. */
   _fns: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>[] = [];
   #ackId = 0;
 
+  /** @ignore Created by `io.of(name)`. */
   constructor(
     readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly name: string,
@@ -56,10 +63,12 @@ export class Namespace<
     this.adapter = server._createAdapter(this);
   }
 
+  /** The timer source of the server (alarm-driven on a Durable Object). */
   get scheduler(): Scheduler {
     return this.server.engine.opts.scheduler;
   }
 
+  /** The runtime's native fan-out, when its adapter has one (Bun topics). */
   get fanout(): Fanout | undefined {
     return this.server.engine.fanout;
   }
@@ -67,6 +76,7 @@ export class Namespace<
   /** sockets of this namespace with `onAnyOutgoing` listeners (kept by Socket) */
   _outgoingListeners = 0;
 
+  /** @ignore The id of the next ack the server asks for. */
   _nextAckId(): number {
     return this.#ackId++;
   }
@@ -127,6 +137,7 @@ export class Namespace<
     });
   }
 
+  /** @ignore Forgets a disconnected socket. */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
   }
@@ -137,22 +148,27 @@ export class Namespace<
     return new BroadcastOperator(this.adapter);
   }
 
+  /** Targets a room (or rooms) for the next emit. */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().to(room);
   }
 
+  /** Same as `to`. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().in(room);
   }
 
+  /** Excludes a room (or rooms) from the next broadcast. */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().except(room);
   }
 
+  /** Emits an event to every socket of the namespace. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     return this.#operator().emit(ev, ...args);
   }
 
+  /** Emits to every socket of the namespace and resolves with their acks. */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: EmitWithAckArgs<EmitEvents, Ev>
@@ -160,47 +176,58 @@ export class Namespace<
     return this.#operator().emitWithAck<Ev>(ev, ...args);
   }
 
+  /** Emits a `message` event to every socket of the namespace. */
   send(...args: unknown[]): this {
     (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
     return this;
   }
 
+  /** Same as `send`. */
   write(...args: unknown[]): this {
     return this.send(...args);
   }
 
+  /** Next broadcast may be dropped for sockets that are not ready to receive it. */
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().volatile;
   }
 
+  /** Next broadcast only reaches sockets of this server. */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().local;
   }
 
+  /** Whether the next broadcast is compressed. */
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().compress(compress);
   }
 
+  /** Next broadcast expects acks within `ms`. */
   timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().timeout(ms);
   }
 
+  /** The ids of the sockets of this namespace, fleet-wide. */
   allSockets(): Promise<Set<SocketId>> {
     return this.#operator().allSockets();
   }
 
+  /** The sockets of this namespace, fleet-wide. */
   fetchSockets(): Promise<RemoteSocketLike<EmitEvents, SocketData>[]> {
     return this.#operator().fetchSockets();
   }
 
+  /** Makes the matching sockets join a room (or rooms). */
   socketsJoin(room: Room | Room[]): void {
     this.#operator().socketsJoin(room);
   }
 
+  /** Makes the matching sockets leave a room (or rooms). */
   socketsLeave(room: Room | Room[]): void {
     this.#operator().socketsLeave(room);
   }
 
+  /** Disconnects the matching sockets; `close` also closes their connections. */
   disconnectSockets(close = false): void {
     this.#operator().disconnectSockets(close);
   }
@@ -218,6 +245,7 @@ export class Namespace<
     return true;
   }
 
+  /** Emits an event to this namespace on the other servers and resolves with their acks. */
   serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
       this.serverSideEmit(ev, ...args, (err: (Error & { responses?: unknown[] }) | null, responses: unknown[]) => {
@@ -247,6 +275,7 @@ export type NamespaceMatcher = (
   next: (err: Error | null, allow: boolean) => void,
 ) => void;
 
+/** The parent of dynamic namespaces (`io.of(/regexp/)` or `io.of(fn)`): what is done on it applies to every child. */
 export class ParentNamespace<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
@@ -255,8 +284,10 @@ export class ParentNamespace<
   SocketData = any,
 > extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   static #count = 0;
+  /** The child namespaces created so far. */
   readonly children: Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Set();
 
+  /** @ignore Created by `io.of(matcher)`. */
   constructor(
     server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     readonly matcher: NamespaceMatcher,
@@ -276,6 +307,7 @@ export class ParentNamespace<
     return child;
   }
 
+  /** Emits an event to every socket of every child namespace. */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     for (const child of this.children) child.emit(ev, ...args);
     return true;

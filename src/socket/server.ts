@@ -24,6 +24,7 @@ import type {
   EventsMap,
 } from "./typed-events.ts";
 
+/** Options of `connectionStateRecovery` (socket.io's names and defaults). */
 export interface ConnectionStateRecoveryOptions {
   /** how long a disconnected session can be restored, in ms (default 2 minutes) */
   maxDisconnectionDuration?: number;
@@ -34,6 +35,7 @@ export interface ConnectionStateRecoveryOptions {
 /** The room store factory: `new Server({ adapter: (nsp) => new MyStore(nsp) })`. */
 export type AdapterFactory = (nsp: StoreNamespace) => InMemoryAdapter;
 
+/** Options of `new Server(options)`: socket.io's server options plus the engine's (`EngineOptions`). */
 export interface ServerOptions extends EngineOptions {
   /** ms a connection has to join a namespace before it is closed (default 45000) */
   connectTimeout?: number;
@@ -52,9 +54,13 @@ interface ResolvedServerOptions {
   maxAttachments: number;
 }
 
+/** Events a `Server` emits itself, besides the `ServerSideEvents` of other nodes. */
 export interface ServerReservedEvents<S> {
+  /** A socket connected to the main namespace (after the middlewares). */
   connection: (socket: S) => void;
+  /** Alias of `connection`. */
   connect: (socket: S) => void;
+  /** A dynamic namespace (RegExp or function matcher) was created. */
   new_namespace: (nsp: Namespace) => void;
 }
 
@@ -62,6 +68,7 @@ type ServerEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap,
   & ServerReservedEvents<Socket<L, E, S, D>>
   & S;
 
+/** The socket.io server: namespaces, middlewares, rooms and broadcasts, typed by its event maps. A runtime entry (`portio/node`, `portio/deno`, …) serves it. */
 export class Server<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
@@ -69,14 +76,20 @@ export class Server<
   // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
   SocketData = any,
 > extends Emitter<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+  /** The Engine.IO server underneath (`io.engine.on("connection_error" | "initial_headers" | "headers", …)`). */
   readonly engine: EngineServer;
+  /** The main namespace (`/`). */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** @ignore Namespaces by name, for the room store and the client. */
   readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
+  /** @ignore Resolved options, for the namespaces. */
   readonly _opts: ResolvedServerOptions;
+  /** @ignore Resolved recovery options, or undefined when recovery is off. */
   readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
   #parents = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   #adapterFactory: AdapterFactory | undefined;
 
+  /** Creates a server; nothing listens until a runtime entry serves it. */
   constructor(opts: ServerOptions = {}) {
     super();
     this.engine = new EngineServer(opts);
@@ -94,6 +107,7 @@ export class Server<
 
   // As in socket.io, the server's listener methods are the main namespace's: `io.on("connection")` and
   // `io.on(ev)` for `serverSideEmit` events both land there. Only "new_namespace" is the server's own.
+  /** Listens to `connection` (and the other server events) on the main namespace. */
   override on<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
     ev: E,
     listener: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E],
@@ -103,6 +117,7 @@ export class Server<
     return this;
   }
 
+  /** Listens once to a server event. */
   override once<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
     ev: E,
     listener: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E],
@@ -112,6 +127,7 @@ export class Server<
     return this;
   }
 
+  /** Removes a listener of a server event (all of them without `listener`, all events without `event`). */
   override off<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
     ev?: E,
     listener?: ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E],
@@ -121,6 +137,7 @@ export class Server<
     return this;
   }
 
+  /** The listeners of a server event. */
   override listeners<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
     ev: E,
   ): ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[E][] {
@@ -128,6 +145,7 @@ export class Server<
     return (this.sockets.listeners as (e: unknown) => never[])(ev);
   }
 
+  /** How many listeners a server event has. */
   override listenerCount<E extends EventNames<ServerEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>>(
     ev: E,
   ): number {
@@ -135,6 +153,7 @@ export class Server<
     return (this.sockets.listenerCount as (e: unknown) => number)(ev);
   }
 
+  /** @ignore The room store of a new namespace (the `adapter` option, or the in-memory store). */
   _createAdapter(nsp: StoreNamespace): InMemoryAdapter {
     if (this.#adapterFactory) return this.#adapterFactory(nsp);
     if (this._recovery) return new SessionAwareAdapter(nsp, this._recovery.maxDisconnectionDuration);
@@ -223,27 +242,33 @@ export class Server<
 
   // ---- main namespace shortcuts -------------------------------------------------------------------------
 
+  /** Adds a middleware of the main namespace: it runs for each connecting socket; `next(err)` refuses it. */
   use(fn: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this {
     this.sockets.use(fn);
     return this;
   }
 
+  /** Targets a room (or rooms) of the main namespace for the next emit. */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.to(room);
   }
 
+  /** Same as `to`. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.in(room);
   }
 
+  /** Excludes a room (or rooms) from the next broadcast. */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.except(room);
   }
 
+  /** Emits an event to every socket of the main namespace. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     return this.sockets.emit(ev, ...args);
   }
 
+  /** Emits to every socket of the main namespace and resolves with their acks (rejects on `timeout()`). */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: EmitWithAckArgs<EmitEvents, Ev>
@@ -251,55 +276,68 @@ export class Server<
     return this.sockets.emitWithAck<Ev>(ev, ...args);
   }
 
+  /** Emits a `message` event to every socket of the main namespace. */
   send(...args: unknown[]): this {
     this.sockets.send(...args);
     return this;
   }
 
+  /** Same as `send`. */
   write(...args: unknown[]): this {
     return this.send(...args);
   }
 
+  /** Emits an event to the other servers of the fleet (through the room store). */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: unknown[]): boolean {
     return this.sockets.serverSideEmit(ev, ...args);
   }
 
+  /** Emits an event to the other servers of the fleet and resolves with their acks. */
   serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown[]> {
     return this.sockets.serverSideEmitWithAck(ev, ...args);
   }
 
+  /** Next broadcast may be dropped for sockets that are not ready to receive it. */
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.volatile;
   }
 
+  /** Next broadcast only reaches sockets of this server (not the rest of the fleet). */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.local;
   }
 
+  /** Whether the next broadcast is compressed. */
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.compress(compress);
   }
 
+  /** Next broadcast expects acks within `ms`; the callback gets an error after that. */
   timeout(ms: number): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.timeout(ms);
   }
 
+  /** The ids of the sockets of the main namespace, fleet-wide. */
   allSockets(): Promise<Set<SocketId>> {
     return this.sockets.allSockets();
   }
 
+  /** The sockets of the main namespace, fleet-wide (remote ones as `RemoteSocket`s). */
   fetchSockets(): Promise<RemoteSocketLike<EmitEvents, SocketData>[]> {
     return this.sockets.fetchSockets();
   }
 
+  /** Makes the matching sockets join a room (or rooms). */
   socketsJoin(room: Room | Room[]): void {
     this.sockets.socketsJoin(room);
   }
 
+  /** Makes the matching sockets leave a room (or rooms). */
   socketsLeave(room: Room | Room[]): void {
     this.sockets.socketsLeave(room);
   }
 
+  /** Disconnects the matching sockets; `close` also closes their connections. */
   disconnectSockets(close = false): void {
     this.sockets.disconnectSockets(close);
   }

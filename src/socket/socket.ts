@@ -26,6 +26,7 @@ import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
 import { BroadcastOperator } from "./broadcast.ts";
 
+/** Why a socket disconnected (socket.io's reasons). */
 export type DisconnectReason =
   | "transport error"
   | "transport close"
@@ -47,19 +48,25 @@ const RECOVERABLE = new Set<DisconnectReason>([
   "forced server close",
 ]);
 
+/** Events a `Socket` emits itself, besides the client's events. */
 export interface SocketReservedEvents {
+  /** The socket is gone; its rooms are already left. */
   disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  /** The socket is about to leave; its rooms are still joined. */
   disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  /** An error from a `socket.use` middleware. */
   error: (err: Error) => void;
 }
 
 // deno-lint-ignore no-explicit-any -- catch-all listeners receive every event's arguments (socket.io's `onAny`)
 type AnyListener = (event: string, ...args: any[]) => void;
+/** A middleware of `socket.use`: sees each incoming event as `[name, ...args]`; `next(err)` drops it and emits `error`. */
 // deno-lint-ignore no-explicit-any -- socket.io's `socket.use` packet type: any arguments
 export type SocketMiddleware = (event: [string, ...any[]], next: (err?: Error) => void) => void;
 
 type Ack = ((...args: unknown[]) => void) & { withError?: boolean; timer?: unknown };
 
+/** One client in one namespace: its events, acks, rooms and data (socket.io's `Socket`). */
 export class Socket<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
@@ -67,11 +74,15 @@ export class Socket<
   // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
   SocketData = any,
 > extends Emitter<ListenEvents & SocketReservedEvents> {
+  /** The socket's id (public; the client sees it). */
   readonly id: SocketId;
   /** private session id, sent to the client for connection state recovery */
   readonly pid: string | undefined;
+  /** The handshake details: headers, query, auth, address, time. */
   readonly handshake: Handshake;
+  /** Your data for this socket; kept by connection state recovery and visible in `fetchSockets()`. */
   data: SocketData = {} as SocketData;
+  /** Whether the socket is connected. */
   connected = false;
   /** whether this socket restored a previous session (connection state recovery) */
   recovered = false;
@@ -81,7 +92,9 @@ export class Socket<
    * one-time side effects (welcome messages, counters) when it is set
    */
   restored = false;
+  /** The namespace the socket belongs to. */
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The connection the socket lives on (one per client, shared by its namespaces). */
   readonly client: Client;
   /** pending acks by packet id, created with the first one (most sockets never await an ack) */
   #acks: Map<number, Ack> | undefined;
@@ -92,6 +105,7 @@ export class Socket<
   #session: Session | undefined;
   #countedOutgoing = false;
 
+  /** @ignore Created by the namespace for each CONNECT. */
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     client: Client,
@@ -115,10 +129,12 @@ export class Socket<
     }
   }
 
+  /** The server of this socket. */
   get server(): Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     return this.nsp.server;
   }
 
+  /** The room store of this socket's namespace. */
   get adapter(): InMemoryAdapter {
     return this.nsp.adapter;
   }
@@ -133,10 +149,12 @@ export class Socket<
     return this.client.conn.request;
   }
 
+  /** Whether the socket is disconnected. */
   get disconnected(): boolean {
     return !this.connected;
   }
 
+  /** The rooms the socket is in (its own id included). */
   get rooms(): Set<Room> {
     return this.adapter.socketRooms(this.id) ?? new Set();
   }
@@ -210,11 +228,13 @@ export class Socket<
     });
   }
 
+  /** Emits a `message` event to the client. */
   send(...args: unknown[]): this {
     (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
     return this;
   }
 
+  /** Same as `send`. */
   write(...args: unknown[]): this {
     return this.send(...args);
   }
@@ -249,14 +269,17 @@ export class Socket<
     this.client._writeEncoded(encode(packet), flags);
   }
 
+  /** @ignore Writes packets already encoded by a broadcast. */
   _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
     this.client._writeEncoded(encoded, flags);
   }
 
+  /** @ignore Writes a broadcast encoded once for many sockets. */
   _writeShared(message: SharedMessage, flags: BroadcastFlags): void {
     this.client._writeShared(message, flags);
   }
 
+  /** @ignore Runs the `onAnyOutgoing` listeners. */
   _notifyOutgoing(args: unknown[]): void {
     const list = this.#anyOutgoing;
     if (!list?.length) return;
@@ -265,6 +288,7 @@ export class Socket<
 
   // ---- incoming ----------------------------------------------------------------------------------------
 
+  /** @ignore A packet for this socket, from the client. */
   _onpacket(packet: Packet): void {
     if (!this.connected) return;
     switch (packet.type) {
@@ -360,10 +384,12 @@ export class Socket<
 
   // ---- rooms and broadcast operators --------------------------------------------------------------------
 
+  /** Joins a room (or rooms). */
   join(rooms: Room | Room[]): Promise<void> | void {
     return this.adapter.addAll(this.id, Array.isArray(rooms) ? rooms : [rooms]);
   }
 
+  /** Leaves a room. */
   leave(room: Room): Promise<void> | void {
     return this.adapter.del(this.id, room);
   }
@@ -379,32 +405,39 @@ export class Socket<
     return this.#operator().to(room);
   }
 
+  /** Same as `to`: broadcast to a room, without this socket. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().in(room);
   }
 
+  /** Broadcast to everyone except a room (or rooms), without this socket. */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().except(room);
   }
 
+  /** Broadcast to every socket of the namespace but this one. */
   get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator();
   }
 
+  /** Broadcast only to sockets of this server (not the rest of the fleet). */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().local;
   }
 
+  /** The next emit may be dropped if the client is not ready to receive it. */
   get volatile(): this {
     this.#flags.volatile = true;
     return this;
   }
 
+  /** Whether the next emit is compressed. */
   compress(compress: boolean): this {
     this.#flags.compress = compress;
     return this;
   }
 
+  /** The next emit expects its ack within `ms`; the callback gets an error after that. */
   timeout(ms: number): this {
     this.#flags.timeout = ms;
     return this;
@@ -412,21 +445,25 @@ export class Socket<
 
   // ---- middleware and catch-all listeners -----------------------------------------------------------
 
+  /** Adds a middleware for this socket's incoming events. */
   use(fn: SocketMiddleware): this {
     this.#fns.push(fn);
     return this;
   }
 
+  /** Listens to every incoming event: `listener(event, ...args)`. */
   onAny(listener: AnyListener): this {
     (this.#any ??= []).push(listener);
     return this;
   }
 
+  /** Like `onAny`, before the other catch-all listeners. */
   prependAny(listener: AnyListener): this {
     (this.#any ??= []).unshift(listener);
     return this;
   }
 
+  /** Removes a catch-all listener (all of them without `listener`). */
   offAny(listener?: AnyListener): this {
     if (!this.#any) return this;
     if (!listener) this.#any = [];
@@ -434,22 +471,26 @@ export class Socket<
     return this;
   }
 
+  /** The catch-all listeners of incoming events. */
   listenersAny(): AnyListener[] {
     return [...(this.#any ?? [])];
   }
 
+  /** Listens to every outgoing event: `listener(event, ...args)`. */
   onAnyOutgoing(listener: AnyListener): this {
     (this.#anyOutgoing ??= []).push(listener);
     this.#syncOutgoing();
     return this;
   }
 
+  /** Like `onAnyOutgoing`, before the other outgoing catch-all listeners. */
   prependAnyOutgoing(listener: AnyListener): this {
     (this.#anyOutgoing ??= []).unshift(listener);
     this.#syncOutgoing();
     return this;
   }
 
+  /** Removes an outgoing catch-all listener (all of them without `listener`). */
   offAnyOutgoing(listener?: AnyListener): this {
     if (!this.#anyOutgoing) return this;
     if (!listener) this.#anyOutgoing = [];
@@ -458,6 +499,7 @@ export class Socket<
     return this;
   }
 
+  /** The catch-all listeners of outgoing events. */
   listenersAnyOutgoing(): AnyListener[] {
     return [...(this.#anyOutgoing ?? [])];
   }
