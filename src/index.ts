@@ -2,14 +2,22 @@
 export { Server } from "./socket/server.ts";
 export type {
   AdapterFactory,
+  AnyServer,
   ConnectionStateRecoveryOptions,
+  ServerEvents,
   ServerOptions,
   ServerReservedEvents,
 } from "./socket/server.ts";
 export { Namespace, ParentNamespace } from "./socket/namespace.ts";
-export type { ExtendedError, Middleware, NamespaceMatcher } from "./socket/namespace.ts";
+export type { ExtendedError, Middleware, NamespaceEvents, NamespaceMatcher } from "./socket/namespace.ts";
 export { Socket } from "./socket/socket.ts";
-export type { DisconnectReason, SocketMiddleware, SocketReservedEvents } from "./socket/socket.ts";
+export type {
+  AnyListener,
+  AnySocket,
+  DisconnectReason,
+  SocketMiddleware,
+  SocketReservedEvents,
+} from "./socket/socket.ts";
 export { BroadcastOperator, RemoteSocket } from "./socket/broadcast.ts";
 export type { RemoteSocketLike } from "./socket/broadcast.ts";
 export type { Handshake } from "./socket/handshake.ts";
@@ -21,15 +29,32 @@ export type { DecoderOptions, Packet } from "./socket/parser.ts";
 export { EngineServer } from "./engine/server.ts";
 export type { ConnectionError, EngineServerEvents } from "./engine/server.ts";
 export { EngineSocket } from "./engine/socket.ts";
-export type { EngineCloseReason, EngineSocketEvents } from "./engine/socket.ts";
-export type { AllowRequest, CookieOptions, EngineOptions } from "./engine/options.ts";
-export type { CorsOptions } from "./engine/cors.ts";
+export type { EngineCloseReason, EngineSocketEvents, ReadyState } from "./engine/socket.ts";
+export type { Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type {
+  Packet as EnginePacket,
+  PacketType as EnginePacketType,
+  RawData,
+  SharedMessage,
+} from "./engine/packet.ts";
+export type { AllowRequest, CookieOptions, EngineOptions, ResolvedEngineOptions } from "./engine/options.ts";
+export type { CorsOptions, CustomOrigin, StaticOrigin } from "./engine/cors.ts";
 export { EngineRequestError, ERROR_CODES, ERROR_MESSAGES } from "./engine/errors.ts";
+export type { ErrorCode } from "./engine/errors.ts";
 export { HeaderList, RecordHeaders, toResponse } from "./engine/http.ts";
 export type { HeadersLike, Reply, RequestLike } from "./engine/http.ts";
 export { PayloadTooLargeError } from "./engine/body.ts";
 
 export { InMemoryAdapter } from "./rooms/memory.ts";
+export type { AdapterEvents } from "./rooms/memory.ts";
+export type {
+  DefaultEvents,
+  Emitter,
+  EventNames as EmitterEventNames,
+  EventParams as EmitterEventParams,
+  EventsMap as EmitterEventsMap,
+  Listener,
+} from "./util/emitter.ts";
 export { SessionAwareAdapter } from "./rooms/session-aware.ts";
 export { ClusterAdapter } from "./rooms/cluster.ts";
 export type { ClusterAdapterOptions } from "./rooms/cluster.ts";
@@ -41,10 +66,18 @@ export {
   randomUid,
   RESPONSE_TYPES,
 } from "./rooms/cluster-protocol.ts";
-export type { AnyClusterMessage, ClusterMessage, ClusterResponse, EncodedOptions } from "./rooms/cluster-protocol.ts";
+export type {
+  AnyClusterMessage,
+  Body as ClusterMessageBody,
+  ClusterMessage,
+  ClusterResponse,
+  EncodedOptions,
+  ResponseBody as ClusterResponseBody,
+} from "./rooms/cluster-protocol.ts";
 export type {
   BroadcastFlags,
   BroadcastOptions,
+  PrivateSessionId,
   Room,
   Session,
   SessionToPersist,

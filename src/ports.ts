@@ -7,7 +7,9 @@ import type { Reply, RequestLike } from "./engine/http.ts";
 
 /** The part of a runtime's WebSocket the core uses. */
 export interface WebSocketLike {
+  /** Sends a frame. */
   send(data: string | Uint8Array): void;
+  /** Closes the WebSocket. */
   close(code?: number, reason?: string): void;
   /** bytes queued but not yet written, when the runtime tells (used for backpressure) */
   readonly bufferedAmount?: number;
@@ -17,9 +19,11 @@ export interface WebSocketLike {
    * from `prepare` must be valid for every socket of the same adapter.
    */
   prepare?(text: string): unknown;
+  /** Sends a frame prepared once for many sockets (Node's `ws`). */
   sendPrepared?(frame: unknown): void;
   /** native pub/sub (Bun): the room store subscribes a socket to its rooms' topics */
   subscribe?(topic: string): void;
+  /** Unsubscribes from a native topic. */
   unsubscribe?(topic: string): void;
 }
 
@@ -29,13 +33,17 @@ export interface WebSocketLike {
  * to each socket (see rooms/memory.ts).
  */
 export interface Fanout {
+  /** Sends a frame to every subscriber of a topic. */
   publish(topic: string, frame: string): void;
 }
 
 /** The core's side of one WebSocket connection; the adapter calls these. */
 export interface WebSocketHandler {
+  /** The WebSocket opened. */
   onOpen(ws: WebSocketLike): void;
+  /** A message arrived. */
   onMessage(data: string | Uint8Array): void;
+  /** The WebSocket closed. */
   onClose(code: number, reason: string): void;
 }
 
@@ -72,9 +80,11 @@ export interface Scheduler {
    * timer holds a closure and must keep the object in memory. Other schedulers ignore it.
    */
   setTimeout(fn: () => void, ms: number, kind?: TimerKind): unknown;
+  /** Cancels a timer. */
   clearTimeout(handle: unknown): void;
 }
 
+/** `setTimeout` / `clearTimeout` of the platform. */
 export const defaultScheduler: Scheduler = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
@@ -90,6 +100,7 @@ export interface Servable {
   matches(url: Pick<URL, "pathname">): boolean;
   /** the largest WebSocket message to accept, in bytes */
   readonly maxPayload: number;
+  /** Closes the server and its sessions. */
   close(): Promise<void> | void;
   /** hands the server the runtime's native fan-out, where there is one */
   setFanout?(fanout: Fanout): void;

@@ -17,7 +17,8 @@ export const indexHtml = /* html */ `<!doctype html>
   }
   * { box-sizing: border-box; }
   body { margin: 0; height: 100vh; display: flex; justify-content: center; }
-  .app { width: 100%; max-width: 900px; height: 100%; display: grid; grid-template-rows: auto auto 1fr auto; grid-template-columns: minmax(0, 1fr); padding: 16px; gap: 12px; }
+  .app { width: 100%; max-width: 900px; height: 100%; display: grid; padding: 16px; gap: 12px;
+    grid-template-rows: auto auto 1fr auto; grid-template-columns: minmax(0, 1fr); }
   header { display: flex; align-items: center; justify-content: space-between; }
   h1 { font-size: 20px; margin: 0; }
   h1 span { color: var(--accent); }
@@ -53,7 +54,10 @@ export const indexHtml = /* html */ `<!doctype html>
   #members li { padding: 3px 0; display: flex; align-items: center; gap: 8px; }
   #members li::before { content: ""; width: 8px; height: 8px; border-radius: 50%; background: var(--ok); }
   #members li.me { font-weight: 600; }
-  @media (max-width: 640px) { .app { padding: 10px; gap: 8px; } .main { grid-template-columns: minmax(0, 1fr); } button { padding: 9px 14px; } aside { display: none; } #join-form input { max-width: none; } }
+  @media (max-width: 640px) {
+    .app { padding: 10px; gap: 8px; } .main { grid-template-columns: minmax(0, 1fr); } button { padding: 9px 14px; }
+    aside { display: none; } #join-form input { max-width: none; }
+  }
 </style>
 </head>
 <body>

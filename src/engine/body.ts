@@ -4,7 +4,9 @@
  */
 import type { RequestLike } from "./http.ts";
 
+/** A request body past `maxHttpBufferSize`: answered with 413. */
 export class PayloadTooLargeError extends Error {
+  /** The error's name. */
   override name = "PayloadTooLargeError";
 }
 

@@ -5,19 +5,29 @@
  */
 import { HeaderList, type RequestLike } from "./http.ts";
 
+/** Origins given as values: `true` reflects the request's origin. */
 export type StaticOrigin = boolean | string | RegExp | Array<boolean | string | RegExp>;
+/** Origins decided per request: `callback(null, origin)` allows `origin`. */
 export type CustomOrigin = (
   origin: string | undefined,
   callback: (err: Error | null, origin?: StaticOrigin) => void,
 ) => void;
 
+/** CORS options, with the semantics of the `cors` package socket.io hands them to. */
 export interface CorsOptions {
+  /** Allowed origins: `true` (reflect the request's), a string, a RegExp, a list of them, or a function. */
   origin?: StaticOrigin | CustomOrigin;
+  /** Allowed methods (default `GET,HEAD,PUT,PATCH,POST,DELETE`). */
   methods?: string | string[];
+  /** Allowed request headers (default: those the preflight asks for). */
   allowedHeaders?: string | string[];
+  /** Response headers the browser may read. */
   exposedHeaders?: string | string[];
+  /** Whether credentials (cookies) are allowed. */
   credentials?: boolean;
+  /** How long (s) a preflight answer may be cached. */
   maxAge?: number;
+  /** The status of a successful preflight (default 204). */
   optionsSuccessStatus?: number;
 }
 

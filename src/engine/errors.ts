@@ -9,8 +9,10 @@ export const ERROR_CODES = {
   FORBIDDEN: 4,
   UNSUPPORTED_PROTOCOL_VERSION: 5,
 } as const;
+/** An Engine.IO error code (the spec's table). */
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
+/** The message of each Engine.IO error code (the spec's table). */
 export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   0: "Transport unknown",
   1: "Session ID unknown",
@@ -22,7 +24,9 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
 
 /** A refused request, answered as a `Reply` (`toReply`). */
 export class EngineRequestError extends Error {
+  /** The error's name. */
   override name = "EngineRequestError";
+  /** An error with its Engine.IO code and the context reported to `connection_error`. */
   constructor(
     readonly code: ErrorCode,
     readonly context: Record<string, unknown> = {},
@@ -31,10 +35,12 @@ export class EngineRequestError extends Error {
     super(message);
   }
 
+  /** The HTTP status of this error (400, or 403 for code 4). */
   get status(): number {
     return this.code === ERROR_CODES.FORBIDDEN ? 403 : 400;
   }
 
+  /** The JSON `{code, message}` answer of this error. */
   toReply(headers: HeaderList = new HeaderList()): Reply {
     headers.set("Content-Type", "application/json");
     return reply(this.status, headers, JSON.stringify({ code: this.code, message: this.message }));

@@ -7,32 +7,42 @@
 
 /** The parts of `Headers` the core reads. */
 export interface HeadersLike {
+  /** The value of a header, or null. */
   get(name: string): string | null;
+  /** Whether a header is present. */
   has(name: string): boolean;
+  /** Calls `callback` for each header. */
   forEach(callback: (value: string, key: string) => void): void;
 }
 
 /** The parts of `Request` the core reads; a Web `Request` is one. */
 export interface RequestLike {
+  /** The request URL. */
   readonly url: string;
+  /** The request method. */
   readonly method: string;
+  /** The request headers. */
   readonly headers: HeadersLike;
 }
 
 /** Read-only headers over a plain record with lower-case names (Node's `IncomingMessage.headers`). */
 export class RecordHeaders implements HeadersLike {
+  /** Wraps a plain header record (Node's `IncomingMessage.headers`). */
   constructor(readonly record: Readonly<Record<string, string | string[] | undefined>>) {}
 
+  /** The value of a header (several joined with ", "), or null. */
   get(name: string): string | null {
     const v = this.record[name.toLowerCase()];
     if (v === undefined) return null;
     return Array.isArray(v) ? v.join(", ") : v;
   }
 
+  /** Whether a header is present. */
   has(name: string): boolean {
     return this.record[name.toLowerCase()] !== undefined;
   }
 
+  /** Calls `callback` for each header. */
   forEach(callback: (value: string, key: string) => void): void {
     for (const key of Object.keys(this.record)) {
       const v = this.record[key];
@@ -54,8 +64,10 @@ export function snapshotRequest(req: RequestLike): RequestLike {
 
 /** Response headers being built: a list, so `Set-Cookie` can repeat; names kept as given. */
 export class HeaderList {
+  /** The headers, in order. */
   readonly entries: Array<[string, string]> = [];
 
+  /** Sets a header, replacing any of the same name. */
   set(name: string, value: string): void {
     const lower = name.toLowerCase();
     const i = this.entries.findIndex(([k]) => k.toLowerCase() === lower);
@@ -63,15 +75,18 @@ export class HeaderList {
     else this.entries[i] = [name, value];
   }
 
+  /** Adds a header. */
   append(name: string, value: string): void {
     this.entries.push([name, value]);
   }
 
+  /** The first value of a header, or null. */
   get(name: string): string | null {
     const lower = name.toLowerCase();
     return this.entries.find(([k]) => k.toLowerCase() === lower)?.[1] ?? null;
   }
 
+  /** A Web `Headers` with these entries. */
   toHeaders(): Headers {
     const h = new Headers();
     for (const [k, v] of this.entries) h.append(k, v);
@@ -81,8 +96,11 @@ export class HeaderList {
 
 /** An answer of the engine. */
 export interface Reply {
+  /** The HTTP status. */
   status: number;
+  /** The response headers. */
   headers: HeaderList;
+  /** The response body. */
   body: string | null;
   /** a runtime's own 101 response to a WebSocket upgrade (Deno, Workers), returned as is */
   response?: Response;
@@ -92,6 +110,7 @@ export function reply(status: number, headers: HeaderList, body: string | null):
   return { status, headers, body };
 }
 
+/** The Web `Response` of a `Reply`. */
 export function toResponse(r: Reply): Response {
   if (r.response) return r.response;
   return new Response(r.body, { status: r.status, headers: r.headers.toHeaders() });

@@ -4,21 +4,34 @@ import type { RequestLike } from "./http.ts";
 import type { Scheduler } from "../ports.ts";
 import { defaultScheduler } from "../ports.ts";
 
+/** The `cookie` option: the session cookie's attributes. */
 export interface CookieOptions {
+  /** Cookie name (default "io"). */
   name?: string;
+  /** Cookie path (default "/"), or false for none. */
   path?: string | false;
+  /** HttpOnly (default true). */
   httpOnly?: boolean;
+  /** SameSite (default "lax"). */
   sameSite?: "strict" | "lax" | "none" | boolean;
+  /** Secure. */
   secure?: boolean;
+  /** Domain. */
   domain?: string;
+  /** Max-Age (s). */
   maxAge?: number;
 }
 
+/**
+ * Decides whether a handshake is accepted: `callback(null, true)` accepts, `callback(message, false)`
+ * refuses with 403.
+ */
 export type AllowRequest = (
   req: RequestLike,
   callback: (err: string | null | undefined, success: boolean) => void,
 ) => void;
 
+/** The Engine.IO options of `new Server(options)` (engine.io's names and defaults). */
 export interface EngineOptions {
   /** path of the Engine.IO endpoint; a trailing slash is added (default "/socket.io") */
   path?: string;
@@ -46,18 +59,31 @@ export interface EngineOptions {
   scheduler?: Scheduler;
 }
 
+/** The engine options with their defaults applied. */
 export interface ResolvedEngineOptions {
+  /** Endpoint path (default "/socket.io/"). */
   path: string;
+  /** ms between server pings. */
   pingInterval: number;
+  /** ms to wait for a pong. */
   pingTimeout: number;
+  /** ms an upgrade may take. */
   upgradeTimeout: number;
+  /** Largest POST body or WebSocket message, in bytes. */
   maxHttpBufferSize: number;
+  /** Transports accepted. */
   transports: Array<"polling" | "websocket">;
+  /** Whether polling sessions may upgrade to WebSocket. */
   allowUpgrades: boolean;
+  /** The handshake filter, if any. */
   allowRequest: AllowRequest | undefined;
+  /** CORS, if any. */
   cors: CorsOptions | undefined;
+  /** The session cookie, if any. */
   cookie: CookieOptions | undefined;
+  /** A custom session id generator, if any. */
   generateId: ((req: RequestLike) => string | Promise<string>) | undefined;
+  /** The timer source. */
   scheduler: Scheduler;
 }
 

@@ -13,7 +13,8 @@ export const PACKET_TYPES = {
   upgrade: "5",
   noop: "6",
 } as const;
-export type PacketType = keyof typeof PACKET_TYPES;
+/** An Engine.IO packet type (a key of the engine's packet table). */
+export type PacketType = "open" | "close" | "ping" | "pong" | "message" | "upgrade" | "noop";
 const TYPE_BY_CODE: Record<string, PacketType> = {
   0: "open",
   1: "close",
@@ -24,9 +25,13 @@ const TYPE_BY_CODE: Record<string, PacketType> = {
   6: "noop",
 };
 
+/** An Engine.IO message: text, or binary bytes. */
 export type RawData = string | Uint8Array;
+/** An Engine.IO packet. */
 export interface Packet {
+  /** The packet type. */
   type: PacketType;
+  /** The payload. */
   data?: RawData;
   /** per-message compression hint, kept for API parity; `ws` decides per frame */
   compress?: boolean;
@@ -37,8 +42,11 @@ export interface Packet {
  * runtime that can pre-frame it (`WebSocketLike.prepare`) does so once too.
  */
 export class SharedMessage {
+  /** The engine frame (`4` + data). */
   readonly wire: string;
+  /** The runtime's pre-framed form, once prepared. */
   prepared: unknown = undefined;
+  /** Wraps the encoded Socket.IO packet. */
   constructor(readonly data: string) {
     this.wire = PACKET_TYPES.message + data;
   }

@@ -11,12 +11,17 @@ import type { EngineSocket } from "./socket.ts";
 
 /** What the session's first request said; kept in storage (headers can be kilobytes). */
 export interface EngineSessionRecord {
+  /** The session id. */
   id: string;
+  /** The URL of the connection's first request. */
   url: string;
+  /** The headers of the connection's first request. */
   headers: Array<[string, string]>;
+  /** The peer address. */
   remoteAddress: string;
 }
 
+/** The record of an engine session that survives hibernation. */
 export function engineRecordOf(session: EngineSocket): EngineSessionRecord {
   const headers: Array<[string, string]> = [];
   session.request.headers.forEach((v, k) => headers.push([k, v]));

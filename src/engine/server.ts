@@ -14,15 +14,23 @@ import { PollingTransport, WebSocketTransport } from "./transports.ts";
 import { PayloadTooLargeError, readBodyLimited } from "./body.ts";
 import { randomId } from "../util/id.ts";
 
+/** A refused request, as the `connection_error` event reports it. */
 export interface ConnectionError {
+  /** The refused request. */
   req: RequestLike;
+  /** The Engine.IO error code. */
   code: number;
+  /** The error message. */
   message: string;
+  /** Details (for example the transport or session id). */
   context: Record<string, unknown>;
 }
 
+/** Events of the engine server (`io.engine`). */
 export interface EngineServerEvents {
+  /** A new Engine.IO session. */
   connection: (socket: EngineSocket) => void;
+  /** A request was refused. */
   connection_error: (err: ConnectionError) => void;
   /** handshake response headers, mutable (socket.io: `io.engine.on("initial_headers", ...)`) */
   initial_headers: (headers: Record<string, string>, req: RequestLike) => void;
@@ -57,13 +65,17 @@ class WsBinding implements WebSocketHandler {
   }
 }
 
+/** The Engine.IO server (engine.io's `Server`): handshakes, sessions, polling and WebSocket transports. */
 export class EngineServer extends Emitter<EngineServerEvents> {
+  /** The resolved options. */
   readonly opts: ResolvedEngineOptions;
+  /** The open sessions by id. */
   readonly clients: Map<string, EngineSocket> = new Map();
   /** the runtime's native fan-out, set by an adapter that has one (Bun) */
   fanout: Fanout | undefined;
   #session: SessionConfig;
 
+  /** @ignore Created by the socket.io `Server`. */
   constructor(opts: EngineOptions = {}) {
     super();
     this.opts = resolveEngineOptions(opts);
@@ -83,6 +95,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return this.opts.maxHttpBufferSize;
   }
 
+  /** The number of open sessions. */
   get clientsCount(): number {
     return this.clients.size;
   }

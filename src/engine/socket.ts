@@ -16,6 +16,7 @@ import {
 } from "./packet.ts";
 import type { PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
 
+/** The state of an Engine.IO session. */
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 
 /** engine.io's close reasons, as the socket.io layer and apps see them */
@@ -37,17 +38,29 @@ export interface SessionConfig {
   scheduler: Scheduler;
 }
 
+/** Events of an Engine.IO session. */
 export interface EngineSocketEvents {
+  /** The session opened. */
   open: () => void;
+  /** A message arrived. */
   data: (data: RawData) => void;
+  /** Same as `data`. */
   message: (data: RawData) => void;
+  /** A packet arrived. */
   packet: (packet: Packet) => void;
+  /** A packet is about to be sent. */
   packetCreate: (packet: Packet) => void;
+  /** A pong arrived. */
   heartbeat: () => void;
+  /** The write buffer was flushed. */
   drain: () => void;
+  /** Packets are about to be written to the transport. */
   flush: (buffer: Packet[]) => void;
+  /** An upgrade probe started. */
   upgrading: (transport: Transport) => void;
+  /** The session moved to a new transport. */
   upgrade: (transport: Transport) => void;
+  /** The session closed. */
   close: (reason: EngineCloseReason, description?: string | Error) => void;
 }
 
@@ -65,11 +78,17 @@ class SessionEvents implements TransportEvents {
   }
 }
 
+/** One Engine.IO session (engine.io's `Socket`, `socket.conn` in socket.io). */
 export class EngineSocket extends Emitter<EngineSocketEvents> {
+  /** The Engine.IO protocol version. */
   readonly protocol = 4;
+  /** "opening", "open", "closing" or "closed". */
   readyState: ReadyState = "opening";
+  /** Whether an upgrade is in progress. */
   upgrading = false;
+  /** Whether the session moved to WebSocket. */
   upgraded = false;
+  /** The current transport. */
   transport: Transport;
   #writeBuffer: Packet[] = [];
   #config: SessionConfig;
@@ -79,6 +98,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #upgradingTransport: WebSocketTransport | undefined;
   #onceDrain: Array<() => void> = [];
 
+  /** @ignore Created by the engine server at the handshake. */
   constructor(
     readonly id: string,
     readonly request: RequestLike,
@@ -130,6 +150,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       !this.hasListeners("packetCreate") && !this.hasListeners("flush") && !this.hasListeners("drain");
   }
 
+  /** Sends a message; `callback` runs once it is written. */
   write(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
     return this.send(data, options, callback);
   }
@@ -150,6 +171,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     return (this.transport as WebSocketTransport).topics;
   }
 
+  /** Packets waiting to be written. */
   get writeBufferLength(): number {
     return this.#writeBuffer.length;
   }
@@ -193,6 +215,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#onRaw(raw);
   }
 
+  /** @ignore Writes the buffer to the transport. */
   _flush(): void {
     this.#flush();
   }
@@ -343,6 +366,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.transport.send(buffer);
   }
 
+  /** @ignore Closes the session (called by the transports and the heartbeat). */
   onClose(reason: EngineCloseReason, description?: string | Error): void {
     if (this.readyState === "closed") return;
     const wasClosing = this.readyState === "closing";

@@ -7,7 +7,9 @@ import type { WebSocketLike } from "../ports.ts";
 import { encodeForWebSocket, encodePayload, type Packet, type RawData, type SharedMessage } from "./packet.ts";
 import { type HeaderList, type Reply, reply } from "./http.ts";
 
+/** What a transport reports to its session. */
 export interface TransportEvents {
+  /** A packet arrived. */
   onPacket(packet: RawData): void;
   /** the transport is gone; `reason` is one of engine.io's close reasons */
   onClose(reason: "transport close" | "transport error", description?: string): void;
@@ -15,10 +17,15 @@ export interface TransportEvents {
   onReady(): void;
 }
 
+/** A transport of a session (polling or WebSocket). */
 export interface Transport {
+  /** The transport's name. */
   readonly name: "polling" | "websocket";
+  /** Whether it can send now. */
   readonly writable: boolean;
+  /** Where it reports to (set by the session). */
   events: TransportEvents;
+  /** Sends packets. */
   send(packets: Packet[]): void;
   /** graceful close: polling delivers a `close` packet on its pending or next GET */
   close(done: () => void): void;
@@ -28,20 +35,26 @@ export interface Transport {
 
 const noopEvents: TransportEvents = { onPacket() {}, onClose() {}, onReady() {} };
 
+/** The WebSocket transport. */
 export class WebSocketTransport implements Transport {
+  /** The transport's name. */
   readonly name = "websocket";
+  /** Where it reports to (set by the session). */
   events: TransportEvents = noopEvents;
   #ws: WebSocketLike;
   #closed = false;
 
+  /** Wraps an upgraded WebSocket. */
   constructor(ws: WebSocketLike) {
     this.#ws = ws;
   }
 
+  /** Whether it can send now. */
   get writable(): boolean {
     return !this.#closed;
   }
 
+  /** Bytes queued but not yet sent. */
   get bufferedAmount(): number {
     return this.#ws.bufferedAmount ?? 0;
   }
@@ -52,6 +65,7 @@ export class WebSocketTransport implements Transport {
     return !this.#closed && ws.subscribe && ws.unsubscribe ? (ws as Required<WebSocketLike>) : undefined;
   }
 
+  /** Sends packets, one frame each. */
   send(packets: Packet[]): void {
     if (this.#closed) return;
     for (const p of packets) this.#ws.send(encodeForWebSocket(p));
@@ -62,6 +76,7 @@ export class WebSocketTransport implements Transport {
     if (!this.#closed) this.#ws.send(wire);
   }
 
+  /** Sends a broadcast frame built once. */
   sendShared(message: SharedMessage): void {
     if (this.#closed) return;
     const ws = this.#ws;

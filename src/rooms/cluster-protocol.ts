@@ -23,6 +23,7 @@ export const MessageType = {
   BROADCAST_ACK: 12,
   ADAPTER_CLOSE: 13,
 } as const;
+/** The type of a cluster message. */
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /** The uid an emitter (a process that is not a server) writes: never counted as a node, never answered. */
@@ -30,12 +31,16 @@ export const EMITTER_UID = "emitter";
 
 /** Broadcast options as they travel: Sets become arrays (socket.io-adapter's `encodeOptions`). */
 export interface EncodedOptions {
+  /** Target rooms. */
   rooms: Room[];
+  /** Excluded rooms. */
   except: Room[];
+  /** Broadcast flags. */
   flags?: BroadcastFlags;
 }
 
-type Body =
+/** The body of each cluster message type. */
+export type Body =
   | {
     type: typeof MessageType.INITIAL_HEARTBEAT | typeof MessageType.HEARTBEAT | typeof MessageType.ADAPTER_CLOSE;
     data?: undefined;
@@ -49,7 +54,8 @@ type Body =
   | { type: typeof MessageType.FETCH_SOCKETS; data: { opts: EncodedOptions; requestId: string } }
   | { type: typeof MessageType.SERVER_SIDE_EMIT; data: { packet: unknown[]; requestId?: string } };
 
-type ResponseBody =
+/** The body of each cluster response type. */
+export type ResponseBody =
   | { type: typeof MessageType.FETCH_SOCKETS_RESPONSE; data: { requestId: string; sockets: SocketDetails[] } }
   | { type: typeof MessageType.SERVER_SIDE_EMIT_RESPONSE; data: { requestId: string; packet: unknown } }
   | { type: typeof MessageType.BROADCAST_CLIENT_COUNT; data: { requestId: string; clientCount: number } }
@@ -70,6 +76,7 @@ export const RESPONSE_TYPES: ReadonlySet<number> = new Set([
   MessageType.BROADCAST_ACK,
 ]);
 
+/** Broadcast options as the wire carries them (Sets as arrays). */
 export function encodeOptions(opts: BroadcastOptions): EncodedOptions {
   const out: EncodedOptions = { rooms: [...opts.rooms], except: [...(opts.except ?? [])] };
   if (opts.flags) out.flags = opts.flags;

@@ -22,6 +22,7 @@ import {
 /** socket.io-adapter's DEFAULT_TIMEOUT for requests that expect answers from the other nodes */
 const DEFAULT_REQUEST_TIMEOUT = 5000;
 
+/** Options of a `ClusterAdapter`. */
 export interface ClusterAdapterOptions {
   /** ms to wait for the other nodes' answers to `fetchSockets` / `serverSideEmit` with an ack (default 5000) */
   requestTimeout?: number;
@@ -53,15 +54,21 @@ interface Delivery {
   run(): void;
 }
 
+/**
+ * A room store that spans nodes with socket.io's cluster protocol; a subclass supplies the transport (Redis,
+ * Durable Object RPC).
+ */
 export abstract class ClusterAdapter extends InMemoryAdapter {
   /** this node's id in the cluster protocol */
   readonly uid: string = randomUid();
+  /** How long (ms) a request waits for the other nodes. */
   readonly requestTimeout: number;
   #requests = new Map<string, PendingRequest>();
   #acks = new Map<string, AckRequest>();
   #deliveries: Delivery[] = [];
   #idle: Array<() => void> = [];
 
+  /** @ignore Created by the subclass for one namespace. */
   constructor(nsp: StoreNamespace, opts: ClusterAdapterOptions = {}) {
     super(nsp);
     this.requestTimeout = opts.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
@@ -91,6 +98,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       Array.isArray(packet.data);
   }
 
+  /** Publishes a message and resolves with its offset (for connection state recovery). */
   protected publishAndReturnOffset(message: ClusterMessage): Promise<string> {
     try {
       return this.doPublish(message);
@@ -145,6 +153,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   // ---- operations started on this node -----------------------------------------------------------------
 
+  /** Broadcasts here and to the other nodes. */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     if (opts.flags?.local) return this.#deliver(() => super.broadcast(packet, opts));
     const message: ClusterMessage = {
@@ -183,6 +192,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /** Broadcasts with acks here and to the other nodes; `ack` gets every answer. */
   override broadcastWithAck(
     packet: Packet,
     opts: BroadcastOptions,
@@ -206,6 +216,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     this.#deliver(() => super.broadcastWithAck(packet, opts, clientCountCallback, ack));
   }
 
+  /** Makes matching sockets join rooms, on every node. */
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) {
       this.#publish({
@@ -218,6 +229,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     this.#deliver(() => super.addSockets(opts, rooms));
   }
 
+  /** Makes matching sockets leave rooms, on every node. */
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     if (!opts.flags?.local) {
       this.#publish({
@@ -230,6 +242,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     this.#deliver(() => super.delSockets(opts, rooms));
   }
 
+  /** Disconnects matching sockets, on every node. */
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     if (!opts.flags?.local) {
       this.#publish({
@@ -242,7 +255,10 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     this.#deliver(() => super.disconnectSockets(opts, close));
   }
 
-  /** This node's matching sockets, then the other nodes' as `SocketDetails`; rejects when one does not answer in time. */
+  /**
+   * This node's matching sockets, then the other nodes' as `SocketDetails`; rejects when one does not answer
+   * in time.
+   */
   override async fetchSockets(opts: BroadcastOptions): Promise<Array<StoreSocket | SocketDetails>> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
@@ -312,6 +328,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     r.finish(err, r.responses);
   }
 
+  /** Stops answering the cluster. */
   override close(): Promise<void> | void {
     for (const id of [...this.#requests.keys()]) this.#settle(id, new Error("the room store was closed"));
     this.#acks.clear();

@@ -17,27 +17,38 @@ import type {
   TopicSink,
 } from "./types.ts";
 
+/** Events of a room store (socket.io-adapter's). */
 export interface AdapterEvents {
+  /** A room got its first member. */
   "create-room": (room: Room) => void;
+  /** A room lost its last member. */
   "delete-room": (room: Room) => void;
+  /** A socket joined a room. */
   "join-room": (room: Room, id: SocketId) => void;
+  /** A socket left a room. */
   "leave-room": (room: Room, id: SocketId) => void;
 }
 
 const EMPTY = new Set<Room>();
 
+/** The in-memory room store of one namespace (socket.io's default `Adapter`); the base of every store. */
 export class InMemoryAdapter extends Emitter<AdapterEvents> {
+  /** The sockets of each room. */
   readonly rooms: Map<Room, Set<SocketId>> = new Map();
+  /** The rooms of each socket. */
   readonly sids: Map<SocketId, Set<Room>> = new Map();
   /** sockets subscribed to native topics (a runtime fan-out reaches them), and per room how many */
   #sinks = new Map<SocketId, TopicSink>();
   #topicMembers = new Map<Room, number>();
 
+  /** @ignore Created by the server for each namespace. */
   constructor(readonly nsp: StoreNamespace) {
     super();
   }
 
+  /** Called once the store is created. */
   init(): Promise<void> | void {}
+  /** Called when the server closes. */
   close(): Promise<void> | void {}
 
   /** Number of nodes serving this namespace (1 without a cluster). */
@@ -45,6 +56,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     return Promise.resolve(1);
   }
 
+  /** Adds a socket to rooms. */
   addAll(id: SocketId, rooms: Iterable<Room>): Promise<void> | void {
     let mine = this.sids.get(id);
     if (!mine) this.sids.set(id, mine = new Set());
@@ -64,6 +76,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     }
   }
 
+  /** Removes a socket from a room. */
   del(id: SocketId, room: Room): Promise<void> | void {
     this.sids.get(id)?.delete(room);
     this.#leaveRoom(room, id);
@@ -80,6 +93,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     }
   }
 
+  /** Removes a socket from every room. */
   delAll(id: SocketId): void {
     const mine = this.sids.get(id);
     if (!mine) return;
@@ -146,6 +160,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     return true;
   }
 
+  /** The rooms of a socket. */
   socketRooms(id: SocketId): Set<Room> | undefined {
     return this.sids.get(id);
   }
@@ -188,6 +203,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     return out;
   }
 
+  /** Sends a packet to the matching sockets. */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
     const flags = opts.flags ?? {};
     const encoded = encode(packet);
@@ -229,6 +245,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     clientCountCallback(count);
   }
 
+  /** The ids of the sockets in the given rooms (all sockets for an empty set). */
   sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
     const ids = new Set<SocketId>();
     this.apply({ rooms }, (s) => ids.add(s.id));
@@ -242,14 +259,17 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     return Promise.resolve(out);
   }
 
+  /** Makes matching sockets join rooms. */
   addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     this.apply(opts, (s) => s.join(rooms));
   }
 
+  /** Makes matching sockets leave rooms. */
   delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     this.apply(opts, (s) => rooms.forEach((r) => s.leave(r)));
   }
 
+  /** Disconnects matching sockets. */
   disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     const list: StoreSocket[] = [];
     this.apply(opts, (s) => list.push(s));
@@ -265,8 +285,10 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     if (typeof ack === "function") queueMicrotask(() => (ack as (err: Error | null, r: unknown[]) => void)(null, []));
   }
 
+  /** Keeps a disconnected socket's session for recovery (nothing here: see `SessionAwareAdapter`). */
   persistSession(_session: SessionToPersist): Promise<void> | void {}
 
+  /** The session a reconnecting client asks for, with the packets it missed, or null. */
   restoreSession(_pid: string, _offset: string): Promise<Session | null> {
     return Promise.resolve(null);
   }

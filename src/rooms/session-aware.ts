@@ -31,11 +31,13 @@ export function includes(rooms: Iterable<Room>, opts: { rooms: Room[]; except: R
   return included && !opts.except.some((r) => set.has(r));
 }
 
+/** The in-memory store with connection state recovery: keeps sessions and broadcasts for `maxDisconnectionDuration`. */
 export class SessionAwareAdapter extends InMemoryAdapter {
   #sessions = new Map<string, StoredSession>();
   #packets: StoredPacket[] = [];
   #timer: ReturnType<typeof setInterval>;
 
+  /** @ignore Created by the server when `connectionStateRecovery` is on. */
   constructor(nsp: StoreNamespace, readonly maxDisconnectionDuration: number) {
     super(nsp);
     this.#timer = setInterval(() => this.#sweep(), Math.min(60_000, Math.max(1000, maxDisconnectionDuration)));
@@ -51,14 +53,17 @@ export class SessionAwareAdapter extends InMemoryAdapter {
     if (i > 0) this.#packets.splice(0, i);
   }
 
+  /** Stops the cleanup timer. */
   override close(): void {
     clearInterval(this.#timer);
   }
 
+  /** Keeps a disconnected socket's session. */
   override persistSession(session: SessionToPersist): void {
     this.#sessions.set(session.pid, { ...session, disconnectedAt: Date.now() });
   }
 
+  /** The session and the packets missed since `offset`, or null when it expired. */
   override restoreSession(pid: string, offset: string): Promise<Session | null> {
     const session = this.#sessions.get(pid);
     if (!session) return Promise.resolve(null);
@@ -83,6 +88,7 @@ export class SessionAwareAdapter extends InMemoryAdapter {
     return Promise.resolve({ ...rest, missedPackets });
   }
 
+  /** Broadcasts and keeps the packet for recovery. */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     const storable = packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile;
     if (storable && Array.isArray(packet.data)) {

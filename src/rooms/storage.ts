@@ -15,12 +15,19 @@ import type { BroadcastOptions, Room, Session, SessionToPersist, StoreNamespace 
 
 /** The key-value API of Durable Object storage, as much of it as Portio uses. */
 export interface KeyValueStorage {
+  /** Reads a value. */
   get<T = unknown>(key: string): Promise<T | undefined>;
+  /** Reads several values. */
   get<T = unknown>(keys: string[]): Promise<Map<string, T>>;
+  /** Writes a value. */
   put<T>(key: string, value: T): Promise<void>;
+  /** Writes several values. */
   put<T>(entries: Record<string, T>): Promise<void>;
+  /** Deletes a value. */
   delete(key: string): Promise<boolean>;
+  /** Deletes several values. */
   delete(keys: string[]): Promise<number>;
+  /** Lists values by key range or prefix, in key order. */
   list<T = unknown>(
     options?: { start?: string; end?: string; prefix?: string; reverse?: boolean; limit?: number },
   ): Promise<Map<string, T>>;
@@ -57,13 +64,17 @@ interface StoredSession extends SessionToPersist {
 const OFFSET = /^[0-9a-z]{14}$/;
 const timePart = (ms: number) => ms.toString(36).padStart(9, "0");
 
+/** Options of a `StorageSessionAdapter`. */
 export interface StorageSessionOptions {
   /** key prefix, so several servers (paths) share one storage */
   prefix: string;
+  /** How long (ms) a dropped session and its missed broadcasts are kept. */
   maxDisconnectionDuration: number;
 }
 
+/** A recovery-aware store that keeps sessions and broadcasts in a key-value storage (a Durable Object's). */
 export class StorageSessionAdapter extends InMemoryAdapter {
+  /** How long (ms) a dropped session and its missed broadcasts are kept. */
   readonly maxDisconnectionDuration: number;
   #storage: KeyValueStorage;
   #prefix: string;
@@ -72,6 +83,7 @@ export class StorageSessionAdapter extends InMemoryAdapter {
   #lastSweep = 0;
   #sweepEvery: number;
 
+  /** @ignore Created by a Durable Object's server. */
   constructor(nsp: StoreNamespace, storage: KeyValueStorage, options: StorageSessionOptions) {
     super(nsp);
     this.#storage = storage;
@@ -95,6 +107,7 @@ export class StorageSessionAdapter extends InMemoryAdapter {
     return timePart(this.#lastMs) + this.#seq.toString(36).padStart(5, "0");
   }
 
+  /** Broadcasts and stores the packet for recovery. */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
     const storable = packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile;
     if (storable && Array.isArray(packet.data)) {
@@ -113,12 +126,14 @@ export class StorageSessionAdapter extends InMemoryAdapter {
     super.broadcast(packet, opts);
   }
 
+  /** Stores a disconnected socket's session. */
   override persistSession(session: SessionToPersist): void {
     const stored: StoredSession = { ...session, disconnectedAt: Date.now() };
     putQuietly(this.#storage, `${this.#prefix}r:${session.pid}`, stored);
     this.#maybeSweep();
   }
 
+  /** The stored session and the packets missed since `offset`, or null. */
   override async restoreSession(pid: string, offset: string): Promise<Session | null> {
     const key = `${this.#prefix}r:${pid}`;
     const session = await this.#storage.get<StoredSession>(key);

@@ -5,16 +5,24 @@ import type { SharedMessage } from "../engine/packet.ts";
 
 /** A socket's handle on native pub/sub topics (see `Fanout`). */
 export interface TopicSink {
+  /** Subscribes to a native topic. */
   subscribe(topic: string): void;
+  /** Unsubscribes from a native topic. */
   unsubscribe(topic: string): void;
 }
 
+/** A room name. */
 export type Room = string;
+/** A socket id. */
 export type SocketId = string;
+/** The private id a client keeps to recover its session. */
 export type PrivateSessionId = string;
 
+/** Modifiers of a broadcast. */
 export interface BroadcastFlags {
+  /** May be dropped for sockets not ready to receive it. */
   volatile?: boolean;
+  /** Compressed. */
   compress?: boolean;
   /** only this node, even in a cluster */
   local?: boolean;
@@ -24,37 +32,55 @@ export interface BroadcastFlags {
   expectSingleResponse?: boolean;
 }
 
+/** The targets of a broadcast. */
 export interface BroadcastOptions {
+  /** Target rooms (all sockets when empty). */
   rooms: Set<Room>;
+  /** Excluded rooms. */
   except?: Set<Room>;
+  /** Modifiers. */
   flags?: BroadcastFlags;
 }
 
 /** What a socket leaves behind to be restored (connection state recovery). */
 export interface SessionToPersist {
+  /** The socket id. */
   sid: SocketId;
+  /** The private session id the client keeps. */
   pid: PrivateSessionId;
+  /** The socket's rooms. */
   rooms: Room[];
+  /** The socket's data. */
   data: unknown;
 }
 
+/** A restored session: what was persisted plus the packets the client missed. */
 export interface Session extends SessionToPersist {
+  /** The missed packets' arguments, in order. */
   missedPackets: unknown[][];
 }
 
 /** A socket on another node, as a cluster store reports it (`fetchSockets`). */
 export interface SocketDetails {
+  /** The socket id. */
   id: SocketId;
+  /** The handshake. */
   handshake: unknown;
+  /** The rooms. */
   rooms: Room[];
+  /** The data. */
   data: unknown;
 }
 
 /** What the room store needs from one socket, kept structural so rooms/ does not depend on socket/. */
 export interface StoreSocket {
+  /** The socket id. */
   readonly id: SocketId;
+  /** The handshake. */
   readonly handshake: unknown;
+  /** The data. */
   readonly data: unknown;
+  /** The rooms. */
   readonly rooms: Set<Room>;
   /** writes an already-encoded packet (one string + attachments) to this socket's connection */
   _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void;
@@ -62,14 +88,21 @@ export interface StoreSocket {
   _writeShared(message: SharedMessage, flags: BroadcastFlags): void;
   /** runs `onAnyOutgoing` listeners */
   _notifyOutgoing(args: unknown[]): void;
+  /** @ignore Registers the ack of a packet the store sends. */
   _registerAck(id: number, ack: (...args: unknown[]) => void): void;
+  /** Joins rooms. */
   join(rooms: Room | Room[]): unknown;
+  /** Leaves a room. */
   leave(room: Room): unknown;
+  /** Disconnects. */
   disconnect(close?: boolean): unknown;
 }
 
+/** What a room store sees of its namespace. */
 export interface StoreNamespace {
+  /** The namespace's name. */
   readonly name: string;
+  /** Its connected sockets. */
   readonly sockets: Map<SocketId, StoreSocket>;
   /** timers for ack timeouts (a Durable Object drives them from one alarm) */
   readonly scheduler: Scheduler;

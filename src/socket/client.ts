@@ -8,14 +8,15 @@ import type { RequestLike } from "../engine/http.ts";
 import type { BroadcastFlags } from "../rooms/types.ts";
 import { Decoder, encode, type Packet, PacketType, ParseError } from "./parser.ts";
 import type { Server } from "./server.ts";
-import type { DisconnectReason, Socket } from "./socket.ts";
+import type { AnySocket, DisconnectReason } from "./socket.ts";
 
-// deno-lint-ignore no-explicit-any -- one connection carries sockets of every namespace's event maps
-type AnySocket = Socket<any, any, any, any>;
-
+/** One Engine.IO connection seen from Socket.IO: the namespace sockets multiplexed on it. */
 export class Client {
+  /** The Engine.IO session. */
   readonly conn: EngineSocket;
+  /** The session id. */
   readonly id: string;
+  /** The server. */
   // deno-lint-ignore no-explicit-any -- one connection serves a server of any event maps
   readonly server: Server<any, any, any, any>;
   #decoder: Decoder;
@@ -28,6 +29,7 @@ export class Client {
   #connecting: Set<string> | undefined;
   #connectTimer: unknown;
 
+  /** @ignore Created by the server for each Engine.IO session. */
   // deno-lint-ignore no-explicit-any -- one connection serves a server of any event maps
   constructor(server: Server<any, any, any, any>, conn: EngineSocket) {
     this.server = server;
@@ -52,6 +54,7 @@ export class Client {
     return new Map([...this.nsps.values()].map((s) => [s.id, s]));
   }
 
+  /** The connection's first HTTP request. */
   get request(): RequestLike {
     return this.conn.request;
   }
@@ -101,6 +104,7 @@ export class Client {
     }
   }
 
+  /** @ignore Adds a connected namespace socket. */
   _addSocket(socket: AnySocket): void {
     this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
@@ -108,16 +112,19 @@ export class Client {
     this.#left?.delete(socket.nsp.name);
   }
 
+  /** @ignore Removes a namespace socket. */
   _remove(socket: AnySocket): void {
     if (this.nsps.get(socket.nsp.name) !== socket) return;
     this.nsps.delete(socket.nsp.name);
     (this.#left ??= new Set()).add(socket.nsp.name);
   }
 
+  /** @ignore Writes packets already encoded. */
   _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
     this._write(encoded, flags);
   }
 
+  /** @ignore Writes encoded packets. */
   _write(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
@@ -142,6 +149,7 @@ export class Client {
     this.close();
   }
 
+  /** Closes the connection. */
   close(): void {
     if (this.conn.readyState === "open") {
       this.conn.close();

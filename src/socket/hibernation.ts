@@ -20,12 +20,14 @@ import type { EngineSocket } from "../engine/socket.ts";
 import { deleteKeys, type KeyValueStorage, putQuietly } from "../rooms/storage.ts";
 import type { Namespace } from "./namespace.ts";
 import { announceRestored, restoreClient, type SocketRecord, socketRecordOf } from "./restore.ts";
-import type { Server } from "./server.ts";
-import type { Socket } from "./socket.ts";
+import type { AnyServer } from "./server.ts";
+import type { AnySocket } from "./socket.ts";
 
 /** A runtime WebSocket that keeps a small structured-clone value through hibernation. */
 export interface HibernatableSocket {
+  /** Stores the value with the WebSocket. */
   serializeAttachment(value: unknown): void;
+  /** The stored value. */
   deserializeAttachment(): unknown;
 }
 
@@ -37,10 +39,6 @@ interface Attachment {
   beat: number;
 }
 
-// deno-lint-ignore no-explicit-any -- restores servers of every event map
-type AnyServer = Server<any, any, any, any>;
-// deno-lint-ignore no-explicit-any -- restores sockets of every event map
-type AnySocket = Socket<any, any, any, any>;
 // deno-lint-ignore no-explicit-any -- restores namespaces of every event map
 type AnyNamespace = Namespace<any, any, any, any>;
 
@@ -57,7 +55,9 @@ function attachmentOf(ws: HibernatableSocket): Attachment | undefined {
     : undefined;
 }
 
+/** Restores a server's connections after a Durable Object woke from hibernation. */
 export class Hibernation {
+  /** The server's path. */
   readonly path: string;
   #server: AnyServer;
   #storage: KeyValueStorage;

@@ -32,9 +32,12 @@ export interface ExtendedError extends Error {
 // deno-lint-ignore no-explicit-any -- socket.io's default: a middleware for sockets of any event map
 export type Middleware<S = any> = (socket: S, next: (err?: ExtendedError) => void) => void;
 
+/** Events a namespace emits. */
 // deno-lint-ignore no-explicit-any -- socket.io's default: sockets of any event map
 export interface NamespaceEvents<S = any> {
+  /** A socket connected (after the middlewares). */
   connection: (socket: S) => void;
+  /** Alias of `connection`. */
   connect: (socket: S) => void;
 }
 

@@ -2,6 +2,7 @@
 //   <type>[<attachments>-][<nsp>,][<id>][<JSON data>]  + one binary frame per attachment
 // Web platform APIs only, so the core runs unchanged on Node, Deno, Bun and Workers.
 
+/** Socket.IO packet types. */
 export const PacketType = {
   CONNECT: 0,
   DISCONNECT: 1,
@@ -11,17 +12,26 @@ export const PacketType = {
   BINARY_EVENT: 5,
   BINARY_ACK: 6,
 } as const;
+/** A Socket.IO packet type. */
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
+/** A Socket.IO packet. */
 export interface Packet {
+  /** The packet type. */
   type: PacketType;
+  /** The namespace. */
   nsp: string;
+  /** The payload. */
   data?: unknown;
+  /** The ack id. */
   id?: number;
+  /** The number of binary attachments. */
   attachments?: number;
 }
 
+/** A packet that does not parse: the connection is closed with "parse error". */
 export class ParseError extends Error {
+  /** The error's name. */
   override name = "ParseError";
 }
 
@@ -54,6 +64,7 @@ function toBytes(v: object): Uint8Array | undefined {
   return undefined;
 }
 
+/** Whether a value holds binary data (Uint8Array, ArrayBuffer, views), however deep. */
 export function hasBinary(value: unknown): boolean {
   return walkHasBinary(value, true);
 }
@@ -111,6 +122,7 @@ function deconstruct(value: unknown, out: Uint8Array[], honourToJSON = true): un
   return copy ?? value;
 }
 
+/** Encodes a packet: a string, followed by its binary attachments. */
 export function encode(packet: Packet): Array<string | Uint8Array> {
   let { type, data } = packet;
   let attachments: Uint8Array[] | undefined;
@@ -136,19 +148,24 @@ export function encode(packet: Packet): Array<string | Uint8Array> {
   return attachments === undefined ? [str] : [str, ...attachments];
 }
 
+/** Options of the decoder. */
 export interface DecoderOptions {
+  /** At most this many binary attachments per packet (default 10, as in socket.io's parser). */
   maxAttachments?: number; // default 10, as in socket.io's parser
 }
 
+/** Decodes a connection's packets, joining binary attachments to their packet. */
 export class Decoder {
   private readonly maxAttachments: number;
   private pending: Packet | undefined;
   private buffers: Uint8Array[] = [];
 
+  /** Creates a decoder. */
   constructor(opts: DecoderOptions = {}) {
     this.maxAttachments = opts.maxAttachments ?? 10;
   }
 
+  /** Adds a frame; returns a packet once it is complete. */
   add(chunk: string | Uint8Array): Packet | undefined {
     try {
       if (typeof chunk === "string") {
@@ -183,11 +200,13 @@ export class Decoder {
     this.reset();
   }
 
+  /** @ignore */
   private reset(): void {
     this.pending = undefined;
     this.buffers = [];
   }
 
+  /** @ignore */
   private decodeString(str: string): Packet {
     const typeCode = str.charCodeAt(0); // NaN for "", which fails the range check
     if (!(typeCode >= 48 && typeCode <= 54)) {

@@ -9,28 +9,30 @@ import type { EngineSocket } from "../engine/socket.ts";
 import type { Room } from "../rooms/types.ts";
 import { Client } from "./client.ts";
 import { buildHandshake } from "./handshake.ts";
-import type { Server } from "./server.ts";
-import { Socket } from "./socket.ts";
-
-// deno-lint-ignore no-explicit-any -- works on servers of every event map
-type AnyServer = Server<any, any, any, any>;
-// deno-lint-ignore no-explicit-any -- works on sockets of every event map
-type AnySocket = Socket<any, any, any, any>;
+import type { AnyServer } from "./server.ts";
+import { type AnySocket, Socket } from "./socket.ts";
 
 /** One namespace socket of a connection, as storage keeps it. */
 export interface SocketRecord {
+  /** The namespace. */
   nsp: string;
+  /** The socket id. */
   id: string;
+  /** The private session id. */
   pid?: string;
   /** rooms besides the socket's own */
   rooms: Room[];
+  /** The socket's data. */
   data: unknown;
+  /** The CONNECT auth. */
   auth: Record<string, unknown>;
   /** handshake time (ms) */
   issued: number;
+  /** Whether the socket was recovered. */
   recovered: boolean;
 }
 
+/** The record of a namespace socket, for storage. */
 export function socketRecordOf(socket: AnySocket): SocketRecord {
   const rooms: Room[] = [];
   for (const room of socket.rooms) if (room !== socket.id) rooms.push(room);

@@ -64,11 +64,19 @@ export interface ServerReservedEvents<S> {
   new_namespace: (nsp: Namespace) => void;
 }
 
-type ServerEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> =
+/** Every event a `Server` emits: its own and the `ServerSideEvents` of the other nodes. */
+export type ServerEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> =
   & ServerReservedEvents<Socket<L, E, S, D>>
   & S;
 
-/** The socket.io server: namespaces, middlewares, rooms and broadcasts, typed by its event maps. A runtime entry (`portio/node`, `portio/deno`, …) serves it. */
+/** A server of any event maps. */
+// deno-lint-ignore no-explicit-any -- servers of every event map
+export type AnyServer = Server<any, any, any, any>;
+
+/**
+ * The socket.io server: namespaces, middlewares, rooms and broadcasts, typed by its event maps. A runtime
+ * entry (`portio/node`, `portio/deno`, …) serves it.
+ */
 export class Server<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,

@@ -58,13 +58,21 @@ export interface SocketReservedEvents {
   error: (err: Error) => void;
 }
 
+/** A catch-all listener (`onAny`, `onAnyOutgoing`): the event name, then its arguments. */
 // deno-lint-ignore no-explicit-any -- catch-all listeners receive every event's arguments (socket.io's `onAny`)
-type AnyListener = (event: string, ...args: any[]) => void;
-/** A middleware of `socket.use`: sees each incoming event as `[name, ...args]`; `next(err)` drops it and emits `error`. */
+export type AnyListener = (event: string, ...args: any[]) => void;
+/**
+ * A middleware of `socket.use`: sees each incoming event as `[name, ...args]`; `next(err)` drops it and
+ * emits `error`.
+ */
 // deno-lint-ignore no-explicit-any -- socket.io's `socket.use` packet type: any arguments
 export type SocketMiddleware = (event: [string, ...any[]], next: (err?: Error) => void) => void;
 
 type Ack = ((...args: unknown[]) => void) & { withError?: boolean; timer?: unknown };
+
+/** A socket of any event maps (what the connection and the room store handle). */
+// deno-lint-ignore no-explicit-any -- sockets of every event map
+export type AnySocket = Socket<any, any, any, any>;
 
 /** One client in one namespace: its events, acks, rooms and data (socket.io's `Socket`). */
 export class Socket<

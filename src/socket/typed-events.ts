@@ -2,24 +2,30 @@
  * Typed event maps, as in socket.io 4: `Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>`.
  * An app that declared its maps for socket.io keeps them unchanged.
  */
-// deno-lint-ignore no-explicit-any -- event maps hold listener types; `unknown` parameters would refuse every typed listener (contravariance)
+// deno-lint-ignore no-explicit-any -- maps hold listener types; `unknown` params would refuse typed listeners
 export type EventsMap = Record<string, any>;
 /** The map of an untyped `Server`: any event, any arguments (socket.io's default). */
 export interface DefaultEventsMap {
-  // deno-lint-ignore no-explicit-any -- event maps hold listener types; `unknown` parameters would refuse every typed listener (contravariance)
+  /** Any event, any arguments. */
+  // deno-lint-ignore no-explicit-any -- maps hold listener types; `unknown` params would refuse typed listeners
   [event: string]: (...args: any[]) => void;
 }
 
+/** The event names of a map. */
 export type EventNames<Map extends EventsMap> = keyof Map & (string | symbol);
+/** The parameters of an event of a map. */
 export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
 
 /** Last parameter of an event's signature when it is the ack callback. */
 // deno-lint-ignore no-explicit-any -- matches any function or tuple, as socket.io's helpers do
-type Last<T extends any[]> = T extends [...infer _H, infer L] ? L : never;
+export type Last<T extends any[]> = T extends [...infer _H, infer L] ? L : never;
+/** A tuple without its last element. */
 // deno-lint-ignore no-explicit-any -- matches any function or tuple, as socket.io's helpers do
-type AllButLast<T extends any[]> = T extends [...infer H, infer _L] ? H : never;
+export type AllButLast<T extends any[]> = T extends [...infer H, infer _L] ? H : never;
+/** The first parameter of a function type. */
 // deno-lint-ignore no-explicit-any -- matches any function or tuple, as socket.io's helpers do
 export type FirstArg<T> = T extends (arg: infer A, ...rest: any[]) => any ? A : any;
+/** The second parameter of an error-first callback. */
 // deno-lint-ignore no-explicit-any -- matches any function or tuple, as socket.io's helpers do
 export type SecondArg<T> = T extends (err: Error, arg: infer A) => any ? A : any;
 
@@ -30,14 +36,16 @@ export type EventParamsWithoutAck<Map extends EventsMap, Ev extends EventNames<M
 /** What `emitWithAck` resolves with: the first argument of the event's callback. */
 export type AckResult<Map extends EventsMap, Ev extends EventNames<Map>> = FirstArg<Last<EventParams<Map, Ev>>>;
 
-type IsAny<T> = 0 extends 1 & T ? true : false;
+/** `true` when `T` is `any`. */
+export type IsAny<T> = 0 extends 1 & T ? true : false;
 /** The last element of a parameter list (the ack callback of an event that takes one). */
 export type LastParam<P extends readonly unknown[]> = P extends readonly [...unknown[], infer L] ? L
   : P extends readonly (infer E)[] ? E
   : never;
 /** A parameter list without its last element (the arguments of `emitWithAck`). */
 export type AllButLastParam<P extends readonly unknown[]> = P extends readonly [...infer H, unknown] ? H : P;
-type HasAck<F> = IsAny<F> extends true ? true
+/** `true` when the last parameter of `F` is a callback (or `F` is untyped). */
+export type HasAck<F> = IsAny<F> extends true ? true
   : F extends (...args: infer P) => unknown ? P extends [] ? false
     : IsAny<LastParam<P>> extends true ? true
     : LastParam<P> extends (...args: never[]) => unknown ? true
@@ -55,8 +63,9 @@ export type EventNamesWithAck<Map extends EventsMap, K extends EventNames<Map> =
 export type AckValue<F> = IsAny<F> extends true ? Untyped
   : F extends (...args: infer P) => unknown ? P[0] extends Error ? P[1] : P[0]
   : Untyped;
+/** The `any` of untyped acks. */
 // deno-lint-ignore no-explicit-any -- an untyped ack answer is `any` in socket.io too; `unknown` would break apps
-type Untyped = any;
+export type Untyped = any;
 /** The arguments of `emitWithAck(ev, ...args)`: the event's parameters without the ack. */
 export type EmitWithAckArgs<Map extends EventsMap, Ev extends EventNames<Map>> = AllButLastParam<Parameters<Map[Ev]>>;
 /** What `socket.emitWithAck(ev)` resolves with. */
@@ -69,8 +78,9 @@ export type DecorateAcknowledgements<E> = {
   [K in keyof E]: E[K] extends (...args: infer Params) => infer Result ? (...args: DecorateParams<Params>) => Result
     : E[K];
 };
+/** A parameter list whose ack takes an `Error` first. */
 // deno-lint-ignore no-explicit-any -- matches any function or tuple, as socket.io's helpers do
-type DecorateParams<P extends any[]> = P extends [...infer H, infer L]
+export type DecorateParams<P extends any[]> = P extends [...infer H, infer L]
   // deno-lint-ignore no-explicit-any -- matches any function or tuple, as socket.io's helpers do
   ? L extends (...args: infer A) => any ? [...H, (err: Error, ...args: A) => void] : P
   : P;
@@ -80,12 +90,14 @@ export type DecorateAcknowledgementsWithMultipleResponses<E> = {
   [K in keyof E]: E[K] extends (...args: infer Params) => infer Result ? (...args: MultiParams<Params>) => Result
     : E[K];
 };
+/** A parameter list whose ack takes an `Error` and the list of answers. */
 // deno-lint-ignore no-explicit-any -- matches any function or tuple, as socket.io's helpers do
-type MultiParams<P extends any[]> = P extends [...infer H, infer L]
+export type MultiParams<P extends any[]> = P extends [...infer H, infer L]
   // deno-lint-ignore no-explicit-any -- matches any function or tuple, as socket.io's helpers do
   ? L extends (arg: infer A) => any ? [...H, (err: Error, responses: A[]) => void] : P
   : P;
 
+/** Events a client may not emit (reserved by socket.io). */
 export const RESERVED_EVENTS: ReadonlySet<string | symbol> = new Set([
   "connect",
   "connect_error",

@@ -10,10 +10,13 @@ import type { Scheduler, TimerKind } from "../ports.ts";
 
 /** The part of Durable Object storage the scheduler needs. */
 export interface AlarmStorage {
+  /** Sets the alarm. */
   setAlarm(scheduledTime: number): Promise<void>;
+  /** Deletes the alarm. */
   deleteAlarm(): Promise<void>;
 }
 
+/** Options of an `AlarmScheduler`. */
 export interface AlarmSchedulerOptions {
   /**
    * How early a heartbeat timer may run to share an alarm with an earlier one: at most this many ms
@@ -32,6 +35,7 @@ class AlarmTimer {
 
 const before = (a: AlarmTimer, b: AlarmTimer) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
+/** Timers driven by one storage alarm, so a Durable Object can hibernate between heartbeats. */
 export class AlarmScheduler implements Scheduler {
   #storage: AlarmStorage;
   #maxCoalesce: number;
@@ -44,6 +48,7 @@ export class AlarmScheduler implements Scheduler {
   #armed: number | undefined;
   #syncQueued = false;
 
+  /** Creates the scheduler over a storage's alarm. */
   constructor(storage: AlarmStorage, options: AlarmSchedulerOptions = {}) {
     this.#storage = storage;
     this.#maxCoalesce = options.maxCoalesce ?? 1000;
@@ -64,6 +69,7 @@ export class AlarmScheduler implements Scheduler {
     return timer;
   }
 
+  /** Cancels a timer. */
   clearTimeout(handle: unknown): void {
     if (!(handle instanceof AlarmTimer)) {
       if (handle !== undefined) globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>);

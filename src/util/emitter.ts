@@ -3,19 +3,26 @@
  * EventEmitter an "error" event has no special meaning here, so a client that emits "error" can never
  * turn into a thrown exception (socket.io's reserved-event hazard).
  */
+/** A listener of any event. */
 // deno-lint-ignore no-explicit-any -- a listener list holds listeners of every event's own signature
 export type Listener = (...args: any[]) => unknown;
+/** A map of event names to listener types. */
 // deno-lint-ignore no-explicit-any -- listener types of any signature (see socket/typed-events.ts)
 export type EventsMap = Record<string, any>;
+/** The event names of a map. */
 export type EventNames<M extends EventsMap> = keyof M & (string | symbol);
+/** The parameters of an event. */
 export type EventParams<M extends EventsMap, E extends keyof M> = Parameters<M[E]>;
 
+/** The map of an untyped emitter. */
 // deno-lint-ignore no-explicit-any -- the untyped default: any event, any arguments
 export type DefaultEvents = Record<string, (...args: any[]) => void>;
 
+/** A typed event emitter on plain Maps (no special "error" event). */
 export class Emitter<L extends EventsMap = DefaultEvents> {
   #listeners = new Map<string | symbol, Listener[]>();
 
+  /** Adds a listener. */
   on<E extends EventNames<L>>(event: E, listener: L[E]): this {
     const list = this.#listeners.get(event);
     if (list) list.push(listener);
@@ -23,10 +30,12 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
     return this;
   }
 
+  /** Same as `on`. */
   addListener<E extends EventNames<L>>(event: E, listener: L[E]): this {
     return this.on(event, listener);
   }
 
+  /** Adds a listener before the others. */
   prependListener<E extends EventNames<L>>(event: E, listener: L[E]): this {
     const list = this.#listeners.get(event);
     if (list) list.unshift(listener);
@@ -34,6 +43,7 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
     return this;
   }
 
+  /** Adds a listener that runs once. */
   once<E extends EventNames<L>>(event: E, listener: L[E]): this {
     const wrapper = (...args: unknown[]) => {
       this.off(event, wrapper as L[E]);
@@ -43,6 +53,7 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
     return this.on(event, wrapper as L[E]);
   }
 
+  /** Removes a listener (all of an event without `listener`, all events without `event`). */
   off<E extends EventNames<L>>(event?: E, listener?: L[E]): this {
     if (event === undefined) {
       this.#listeners.clear();
@@ -60,26 +71,32 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
     return this;
   }
 
+  /** Removes a listener. */
   removeListener<E extends EventNames<L>>(event: E, listener: L[E]): this {
     return this.off(event, listener);
   }
 
+  /** Removes every listener of an event (of all events without `event`). */
   removeAllListeners<E extends EventNames<L>>(event?: E): this {
     return this.off(event);
   }
 
+  /** The listeners of an event. */
   listeners<E extends EventNames<L>>(event: E): L[E][] {
     return [...(this.#listeners.get(event) ?? [])] as L[E][];
   }
 
+  /** How many listeners an event has. */
   listenerCount<E extends EventNames<L>>(event: E): number {
     return this.#listeners.get(event)?.length ?? 0;
   }
 
+  /** Whether an event has listeners. */
   hasListeners<E extends EventNames<L>>(event: E): boolean {
     return this.listenerCount(event) > 0;
   }
 
+  /** The events that have listeners. */
   eventNames(): (string | symbol)[] {
     return [...this.#listeners.keys()];
   }
@@ -101,6 +118,7 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
     return (this.emitReserved as (e: string | symbol, ...a: unknown[]) => boolean)(event, ...args);
   }
 
+  /** @ignore Untyped `on` for the library's own code. */
   _on(event: string | symbol, listener: Listener): this {
     return (this.on as (e: string | symbol, l: Listener) => this)(event, listener);
   }
