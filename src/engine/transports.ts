@@ -28,11 +28,29 @@ export interface Transport {
 
 const noopEvents: TransportEvents = { onPacket() {}, onClose() {}, onReady() {} };
 
+// socket.io drops a volatile packet while the WebSocket is "not writable": a previous write is still in
+// flight (its `ws` send callback has not run). Runtimes give no send callback, so the current run of
+// synchronous code stands for it: a WebSocket written to before the next microtask checkpoint, or with
+// bytes still buffered, is busy. One counter for all sockets, advanced by one microtask per run.
+let turn = 0;
+let turnEnding = false;
+function currentTurn(): number {
+  if (!turnEnding) {
+    turnEnding = true;
+    queueMicrotask(() => {
+      turn++;
+      turnEnding = false;
+    });
+  }
+  return turn;
+}
+
 export class WebSocketTransport implements Transport {
   readonly name = "websocket";
   events: TransportEvents = noopEvents;
   #ws: WebSocketLike;
   #closed = false;
+  #lastWrite = -1;
 
   constructor(ws: WebSocketLike) {
     this.#ws = ws;
@@ -40,6 +58,11 @@ export class WebSocketTransport implements Transport {
 
   get writable(): boolean {
     return !this.#closed;
+  }
+
+  /** Whether a volatile packet may go now: nothing written in this run and nothing buffered (see above). */
+  get idle(): boolean {
+    return !this.#closed && this.#lastWrite !== turn && (this.#ws.bufferedAmount ?? 0) === 0;
   }
 
   get bufferedAmount(): number {
@@ -54,16 +77,20 @@ export class WebSocketTransport implements Transport {
 
   send(packets: Packet[]): void {
     if (this.#closed) return;
+    this.#lastWrite = currentTurn();
     for (const p of packets) this.#ws.send(encodeForWebSocket(p));
   }
 
   /** One text message, no Packet objects: the hot path of acks, emits and broadcasts. */
   sendText(wire: string): void {
-    if (!this.#closed) this.#ws.send(wire);
+    if (this.#closed) return;
+    this.#lastWrite = currentTurn();
+    this.#ws.send(wire);
   }
 
   sendShared(message: SharedMessage): void {
     if (this.#closed) return;
+    this.#lastWrite = currentTurn();
     const ws = this.#ws;
     if (ws.sendPrepared && ws.prepare) ws.sendPrepared(message.prepared ??= ws.prepare(message.wire));
     else ws.send(message.wire);
@@ -134,7 +161,8 @@ export class PollingTransport implements Transport {
         }
       });
       if (this.#closing) {
-        this.send([]);
+        // engine.io answers this GET with a noop before the close packet (`6\x1e1`)
+        this.send([{ type: "noop" }]);
         return;
       }
       this.events.onReady();

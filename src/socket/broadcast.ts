@@ -133,7 +133,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
 
   emitWithAck<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      args.push((err: Error | null, responses: unknown) => (err ? reject(err) : resolve(responses)));
+      args.push((err: (Error & { responses?: unknown }) | null, responses: unknown) => {
+        if (!err) return resolve(responses);
+        err.responses = responses; // as socket.io: the acks that did arrive before the timeout
+        reject(err);
+      });
       (this.emit as (ev: Ev, ...a: unknown[]) => boolean)(ev, ...args);
     });
   }
