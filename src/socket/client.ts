@@ -160,6 +160,8 @@ export class Client {
 
   close(): void {
     if (this.conn.readyState === "open") {
+      // as socket.io: a session that can close at once (a WebSocket, a polling GET waiting) reports
+      // "forced close" to its sockets; one waiting for the next GET leaves them "forced server close"
       this.conn.close();
       this.#onclose("forced server close");
     }
