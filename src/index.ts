@@ -1,6 +1,7 @@
 /** Portio's public core entry: the socket.io-compatible `Server` and what adapters and apps need. */
 export { Server } from "./socket/server.ts";
 export type {
+  AdapterConstructor,
   AdapterFactory,
   AnyServer,
   ConnectionStateRecoveryOptions,

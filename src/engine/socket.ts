@@ -171,6 +171,16 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     return (this.transport as WebSocketTransport).topics;
   }
 
+  /**
+   * socket.io's test before writing a volatile packet (`transport.writable`): polling has a GET waiting,
+   * a WebSocket has no write in flight (see WebSocketTransport.idle).
+   */
+  get canSendVolatile(): boolean {
+    if (this.readyState !== "open") return false;
+    const t = this.transport;
+    return t.name === "websocket" ? (t as WebSocketTransport).idle : t.writable;
+  }
+
   /** Packets waiting to be written. */
   get writeBufferLength(): number {
     return this.#writeBuffer.length;

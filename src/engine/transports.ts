@@ -35,6 +35,23 @@ export interface Transport {
 
 const noopEvents: TransportEvents = { onPacket() {}, onClose() {}, onReady() {} };
 
+// socket.io drops a volatile packet while the WebSocket is "not writable": a previous write is still in
+// flight (its `ws` send callback has not run). Runtimes give no send callback, so the current run of
+// synchronous code stands for it: a WebSocket written to before the next microtask checkpoint, or with
+// bytes still buffered, is busy. One counter for all sockets, advanced by one microtask per run.
+let turn = 0;
+let turnEnding = false;
+function currentTurn(): number {
+  if (!turnEnding) {
+    turnEnding = true;
+    queueMicrotask(() => {
+      turn++;
+      turnEnding = false;
+    });
+  }
+  return turn;
+}
+
 /** The WebSocket transport. */
 export class WebSocketTransport implements Transport {
   /** The transport's name. */
@@ -43,6 +60,7 @@ export class WebSocketTransport implements Transport {
   events: TransportEvents = noopEvents;
   #ws: WebSocketLike;
   #closed = false;
+  #lastWrite = -1;
 
   /** Wraps an upgraded WebSocket. */
   constructor(ws: WebSocketLike) {
@@ -52,6 +70,11 @@ export class WebSocketTransport implements Transport {
   /** Whether it can send now. */
   get writable(): boolean {
     return !this.#closed;
+  }
+
+  /** Whether a volatile packet may go now: nothing written in this run and nothing buffered (see above). */
+  get idle(): boolean {
+    return !this.#closed && this.#lastWrite !== turn && (this.#ws.bufferedAmount ?? 0) === 0;
   }
 
   /** Bytes queued but not yet sent. */
@@ -68,17 +91,21 @@ export class WebSocketTransport implements Transport {
   /** Sends packets, one frame each. */
   send(packets: Packet[]): void {
     if (this.#closed) return;
+    this.#lastWrite = currentTurn();
     for (const p of packets) this.#ws.send(encodeForWebSocket(p));
   }
 
   /** One text message, no Packet objects: the hot path of acks, emits and broadcasts. */
   sendText(wire: string): void {
-    if (!this.#closed) this.#ws.send(wire);
+    if (this.#closed) return;
+    this.#lastWrite = currentTurn();
+    this.#ws.send(wire);
   }
 
   /** Sends a broadcast frame built once. */
   sendShared(message: SharedMessage): void {
     if (this.#closed) return;
+    this.#lastWrite = currentTurn();
     const ws = this.#ws;
     if (ws.sendPrepared && ws.prepare) ws.sendPrepared(message.prepared ??= ws.prepare(message.wire));
     else ws.send(message.wire);
@@ -149,7 +176,8 @@ export class PollingTransport implements Transport {
         }
       });
       if (this.#closing) {
-        this.send([]);
+        // engine.io answers this GET with a noop before the close packet (`6\x1e1`)
+        this.send([{ type: "noop" }]);
         return;
       }
       this.events.onReady();

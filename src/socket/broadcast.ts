@@ -157,8 +157,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     ...args: EmitWithAckArgs<EmitEvents, Ev>
   ): Promise<EmitWithAckResult<EmitEvents, Ev>[]> {
     return new Promise((resolve, reject) => {
-      const ack = (err: Error | null, responses: EmitWithAckResult<EmitEvents, Ev>[]) =>
-        err ? reject(err) : resolve(responses);
+      const ack = (err: (Error & { responses?: unknown }) | null, responses: EmitWithAckResult<EmitEvents, Ev>[]) => {
+        if (!err) return resolve(responses);
+        err.responses = responses; // as socket.io: the acks that did arrive before the timeout
+        reject(err);
+      };
       (this.emit as (ev: Ev, ...a: unknown[]) => boolean)(ev, ...args, ack);
     });
   }

@@ -64,13 +64,24 @@ export class Client {
     try {
       packet = this.#decoder.add(data);
     } catch (err) {
-      return this.#violation(err instanceof ParseError ? err.message : String(err));
+      return this.#onerror(err instanceof Error ? err : new ParseError(String(err)));
     }
     if (packet) this.#onpacket(packet);
   }
 
-  #violation(description: string): void {
-    this.conn.onClose("parse error", description);
+  /**
+   * An undecodable packet, as socket.io handles it: every socket of the connection gets the `error` event,
+   * then the connection closes gracefully (the sockets disconnect with "forced close"; a polling client
+   * gets the close packet on its next GET instead of a 400 "Session ID unknown").
+   */
+  #onerror(err: Error): void {
+    for (const socket of [...this.nsps.values()]) socket._onerror(err);
+    this.conn.close();
+  }
+
+  /** A well-formed packet in the wrong state (socket.io's "invalid state"): close the connection gracefully. */
+  #violation(): void {
+    this.close();
   }
 
   #onpacket(packet: Packet): void {
@@ -78,15 +89,20 @@ export class Client {
       const auth = (packet.data ?? {}) as Record<string, unknown>;
       return void this.#connect(packet.nsp, auth);
     }
-    if (packet.type === PacketType.CONNECT_ERROR) return this.#violation("CONNECT_ERROR sent by a client");
+    if (packet.type === PacketType.CONNECT_ERROR) return this.#violation(); // server → client only
     const socket = this.nsps.get(packet.nsp);
     if (socket) return socket._onpacket(packet);
+    // Unlike socket.io, a late packet for a namespace the client just left (a DISCONNECT crossing it on
+    // the wire) or one still running its middlewares is dropped, not a reason to close every namespace.
     if (this.#left?.has(packet.nsp) || this.#connecting?.has(packet.nsp)) return;
-    this.#violation(`packet for namespace ${JSON.stringify(packet.nsp)} the client has not joined`);
+    this.#violation();
   }
 
   async #connect(name: string, auth: Record<string, unknown>): Promise<void> {
-    if (this.nsps.has(name) || this.#connecting?.has(name)) return; // duplicate CONNECT: already there
+    // a second CONNECT for a namespace the client is in closes the connection, as socket.io does; one that
+    // crosses a CONNECT still in its middlewares is ignored (the official client never sends either)
+    if (this.nsps.has(name)) return this.#violation();
+    if (this.#connecting?.has(name)) return;
     (this.#connecting ??= new Set()).add(name);
     try {
       const nsp = await this.server._namespaceFor(name, auth);
@@ -129,7 +145,7 @@ export class Client {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
     // volatile: dropped when the transport cannot take it right now (socket.io semantics)
-    if (flags.volatile && !conn.transport.writable) return;
+    if (flags.volatile && !conn.canSendVolatile) return;
     if (encoded.length === 1) {
       conn.send(encoded[0]!, flags.compress === undefined ? undefined : { compress: flags.compress });
     } else conn.sendMany(encoded, flags.compress);
@@ -139,7 +155,7 @@ export class Client {
   _writeShared(message: SharedMessage, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
-    if (flags.volatile && !conn.transport.writable) return;
+    if (flags.volatile && !conn.canSendVolatile) return;
     conn.sendShared(message, flags.compress);
   }
 
@@ -152,6 +168,8 @@ export class Client {
   /** Closes the connection. */
   close(): void {
     if (this.conn.readyState === "open") {
+      // as socket.io: a session that can close at once (a WebSocket, a polling GET waiting) reports
+      // "forced close" to its sockets; one waiting for the next GET leaves them "forced server close"
       this.conn.close();
       this.#onclose("forced server close");
     }

@@ -22,7 +22,26 @@ export interface Handshake {
   auth: Record<string, unknown>;
 }
 
-export function buildHandshake(req: RequestLike, address: string, auth: Record<string, unknown>): Handshake {
+export function buildHandshake(
+  req: RequestLike | undefined,
+  address: string,
+  auth: Record<string, unknown>,
+): Handshake {
+  if (!req) {
+    // a connection with no HTTP request (socket.io's WebTransport-only case): secure, nothing to read
+    const now = new Date();
+    return {
+      headers: {},
+      time: now.toString(),
+      address,
+      xdomain: false,
+      secure: true,
+      issued: now.getTime(),
+      url: "",
+      query: {},
+      auth,
+    };
+  }
   const url = new URL(req.url);
   let headers: Record<string, string>;
   if (req.headers instanceof RecordHeaders) {

@@ -4,11 +4,11 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import type { Fanout, Scheduler } from "../ports.ts";
-import type { InMemoryAdapter } from "../rooms/memory.ts";
-import type { Room, SocketId } from "../rooms/types.ts";
+import { InMemoryAdapter } from "../rooms/memory.ts";
+import type { BroadcastOptions, Room, SocketId } from "../rooms/types.ts";
 import { BroadcastOperator, type RemoteSocketLike } from "./broadcast.ts";
 import { buildHandshake } from "./handshake.ts";
-import { PacketType } from "./parser.ts";
+import { type Packet, PacketType } from "./parser.ts";
 import { Socket } from "./socket.ts";
 import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
@@ -63,7 +63,12 @@ export class Namespace<
     readonly name: string,
   ) {
     super();
-    this.adapter = server._createAdapter(this);
+    this.adapter = this._initAdapter();
+  }
+
+  /** The room store of this namespace (a parent namespace has its own, see ParentNamespace). */
+  _initAdapter(): InMemoryAdapter {
+    return this.server._createAdapter(this);
   }
 
   /** The timer source of the server (alarm-driven on a Durable Object). */
@@ -105,6 +110,7 @@ export class Namespace<
     const socket = new Socket(this, client, handshake, session ?? undefined);
     if (!(session && recovery?.skipMiddlewares)) {
       const err = await this.#run(socket);
+      if (err || client.conn.readyState !== "open") socket._cleanup();
       if (err) {
         if (client.conn.readyState !== "open") return;
         const data = err.data === undefined ? { message: err.message } : { message: err.message, data: err.data };
@@ -112,7 +118,7 @@ export class Namespace<
         return;
       }
     }
-    if (client.conn.readyState !== "open") return;
+    if (client.conn.readyState !== "open") return socket._cleanup();
     this.sockets.set(socket.id, socket);
     client._addSocket(socket);
     await socket._onconnect();
@@ -143,7 +149,14 @@ export class Namespace<
   /** @ignore Forgets a disconnected socket. */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
+    // `cleanupEmptyChildNamespaces`: a dynamic child goes once its last socket left (or was refused)
+    if (this._parent && this.sockets.size === 0 && this.server._opts.cleanupEmptyChildNamespaces) {
+      this._parent._removeChild(this);
+    }
   }
+
+  /** the dynamic parent that created this namespace (`io.of(regexp | fn)`), if any */
+  _parent: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined;
 
   // ---- broadcast shortcuts ------------------------------------------------------------------------------
 
@@ -298,21 +311,51 @@ export class ParentNamespace<
     super(server, `/_${ParentNamespace.#count++}`);
   }
 
-  /** Creates the child for `name`: it shares the parent's middlewares and reports connections to it. */
+  /** No sockets of its own: its broadcasts (`parent.to(room).emit()`) go to every child's store. */
+  override _initAdapter(): InMemoryAdapter {
+    return new ParentBroadcastAdapter(this);
+  }
+
+  /**
+   * Creates the child for `name` and registers it on the server: it shares the parent's middlewares and
+   * reports connections to it.
+   */
   createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
     const child = new Namespace(this.server, name);
     child._fns = this._fns; // same array: middlewares added to the parent later apply too
+    child._parent = this;
     child._on(
       "connection",
       (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => this._emitConnection(socket),
     );
     this.children.add(child);
+    this.server._nsps.set(name, child);
+    this.server._emit("new_namespace", child);
     return child;
+  }
+
+  /** `cleanupEmptyChildNamespaces`: forget an empty child; a later CONNECT creates it again. */
+  _removeChild(child: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (!this.children.delete(child)) return;
+    if (this.server._nsps.get(child.name) === child) this.server._nsps.delete(child.name);
+    void Promise.resolve(child.adapter.close()).catch(() => {});
   }
 
   /** Emits an event to every socket of every child namespace. */
   override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     for (const child of this.children) child.emit(ev, ...args);
     return true;
+  }
+}
+
+/** socket.io's ParentBroadcastAdapter: a broadcast on a parent namespace reaches the matching sockets of each child. */
+class ParentBroadcastAdapter extends InMemoryAdapter {
+  // deno-lint-ignore no-explicit-any
+  constructor(readonly parent: ParentNamespace<any, any, any, any>) {
+    super(parent);
+  }
+
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    for (const child of this.parent.children) child.adapter.broadcast({ ...packet, nsp: child.name }, opts);
   }
 }

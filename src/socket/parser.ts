@@ -221,10 +221,12 @@ export class Decoder {
       // nothing and can never lose precision.
       for (; i < str.length && isDigit(str.charCodeAt(i)); i++) {
         n = n * 10 + str.charCodeAt(i) - 48;
-        if (n > this.maxAttachments) throw new ParseError(`too many attachments (max ${this.maxAttachments})`);
+        if (n > this.maxAttachments) {
+          throw new ParseError(`Illegal attachments: too many attachments (max ${this.maxAttachments})`);
+        }
       }
-      if (i === 1) throw new ParseError("binary packet is missing its attachment count");
-      if (str[i] !== "-") throw new ParseError("attachment count must be digits followed by '-'");
+      if (i === 1) throw new ParseError("Illegal attachments: binary packet is missing its attachment count");
+      if (str[i] !== "-") throw new ParseError("Illegal attachments: attachment count must be digits followed by '-'");
       attachments = n;
       i++;
     }

@@ -34,6 +34,8 @@ export interface ConnectionStateRecoveryOptions {
 
 /** The room store factory: `new Server({ adapter: (nsp) => new MyStore(nsp) })`. */
 export type AdapterFactory = (nsp: StoreNamespace) => InMemoryAdapter;
+/** A room store class, the way socket.io takes it: `new Server({ adapter: MyStore })`. */
+export type AdapterConstructor = new (nsp: StoreNamespace) => InMemoryAdapter;
 
 /** Options of `new Server(options)`: socket.io's server options plus the engine's (`EngineOptions`). */
 export interface ServerOptions extends EngineOptions {
@@ -43,8 +45,8 @@ export interface ServerOptions extends EngineOptions {
   maxAttachments?: number;
   /** connection state recovery, off by default as in socket.io */
   connectionStateRecovery?: ConnectionStateRecoveryOptions;
-  /** the room store; in-memory by default */
-  adapter?: AdapterFactory;
+  /** the room store (a factory, or a class as socket.io takes it); in-memory by default */
+  adapter?: AdapterFactory | AdapterConstructor;
   /** remove dynamic child namespaces once empty (default false) */
   cleanupEmptyChildNamespaces?: boolean;
 }
@@ -52,6 +54,7 @@ export interface ServerOptions extends EngineOptions {
 interface ResolvedServerOptions {
   connectTimeout: number;
   maxAttachments: number;
+  cleanupEmptyChildNamespaces: boolean;
 }
 
 /** Events a `Server` emits itself, besides the `ServerSideEvents` of other nodes. */
@@ -95,13 +98,18 @@ export class Server<
   /** @ignore Resolved recovery options, or undefined when recovery is off. */
   readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
   #parents = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  #adapterFactory: AdapterFactory | undefined;
+  #regexParents = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  #adapterFactory: AdapterFactory | AdapterConstructor | undefined;
 
   /** Creates a server; nothing listens until a runtime entry serves it. */
   constructor(opts: ServerOptions = {}) {
     super();
     this.engine = new EngineServer(opts);
-    this._opts = { connectTimeout: opts.connectTimeout ?? 45000, maxAttachments: opts.maxAttachments ?? 10 };
+    this._opts = {
+      connectTimeout: opts.connectTimeout ?? 45000,
+      maxAttachments: opts.maxAttachments ?? 10,
+      cleanupEmptyChildNamespaces: !!opts.cleanupEmptyChildNamespaces,
+    };
     this._recovery = opts.connectionStateRecovery
       ? {
         maxDisconnectionDuration: opts.connectionStateRecovery.maxDisconnectionDuration ?? 2 * 60 * 1000,
@@ -161,9 +169,31 @@ export class Server<
     return (this.sockets.listenerCount as (e: unknown) => number)(ev);
   }
 
+  /**
+   * socket.io's `io.adapter(Store)`: replaces the room store of every namespace (members are not carried
+   * over, as in socket.io: set it before clients connect). Without an argument, returns the current one.
+   */
+  adapter(): AdapterFactory | AdapterConstructor | undefined;
+  adapter(factory: AdapterFactory | AdapterConstructor): this;
+  adapter(factory?: AdapterFactory | AdapterConstructor): this | AdapterFactory | AdapterConstructor | undefined {
+    if (factory === undefined) return this.#adapterFactory;
+    this.#adapterFactory = factory;
+    for (const nsp of this._nsps.values()) {
+      const old = nsp.adapter;
+      nsp.adapter = nsp._initAdapter();
+      void Promise.resolve(old.close()).catch(() => {});
+    }
+    return this;
+  }
+
   /** @ignore The room store of a new namespace (the `adapter` option, or the in-memory store). */
   _createAdapter(nsp: StoreNamespace): InMemoryAdapter {
-    if (this.#adapterFactory) return this.#adapterFactory(nsp);
+    const make = this.#adapterFactory;
+    if (make) {
+      // a class (socket.io's form) has a prototype; an arrow factory has none. A `function` factory
+      // called with `new` still returns the object it builds.
+      return make.prototype ? new (make as AdapterConstructor)(nsp) : (make as AdapterFactory)(nsp);
+    }
     if (this._recovery) return new SessionAwareAdapter(nsp, this._recovery.maxDisconnectionDuration);
     return new InMemoryAdapter(nsp);
   }
@@ -208,11 +238,20 @@ export class Server<
         : (n, _auth, next) => next(null, (name as RegExp).test(n));
       const parent = new ParentNamespace(this, matcher);
       this.#parents.set(matcher, parent);
+      if (name instanceof RegExp) this.#regexParents.set(name, parent);
       if (fn) parent._on("connect", fn);
       return parent;
     }
     if (name[0] !== "/") name = "/" + name;
     let nsp = this._nsps.get(name);
+    if (!nsp) {
+      // as socket.io: a name matching a RegExp parent becomes its child (its middlewares, its listeners)
+      for (const [regexp, parent] of this.#regexParents) {
+        if (!regexp.test(name)) continue;
+        nsp = parent.createChild(name);
+        break;
+      }
+    }
     if (!nsp) {
       nsp = new Namespace(this, name);
       this._nsps.set(name, nsp);
@@ -240,10 +279,7 @@ export class Server<
       if (!allowed) continue;
       const again = this._nsps.get(name); // another client may have created it meanwhile
       if (again) return again;
-      const child = parent.createChild(name);
-      this._nsps.set(name, child);
-      this._emit("new_namespace", child);
-      return child;
+      return parent.createChild(name);
     }
     return undefined;
   }

@@ -112,6 +112,8 @@ export class Socket<
   #anyOutgoing: AnyListener[] | undefined;
   #session: Session | undefined;
   #countedOutgoing = false;
+  /** left for good (disconnected, or refused by a middleware): joins are ignored from then on */
+  #cleanedUp = false;
 
   /** @ignore Created by the namespace for each CONNECT. */
   constructor(
@@ -174,13 +176,13 @@ export class Socket<
     this.#session = undefined;
     await this.join(session ? [this.id, ...session.rooms] : this.id);
     this._attachTopics();
+    // socket.io sends the missed packets before the CONNECT; the official client buffers them and emits
+    // them right after its "connect" event, other clients are written against that order
+    for (const args of session?.missedPackets ?? []) {
+      this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
+    }
     const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
     this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
-    if (session) {
-      for (const args of session.missedPackets) {
-        this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
-      }
-    }
   }
 
   /** Lets native fan-out reach this socket once its connection is an open WebSocket (see rooms/memory.ts). */
@@ -337,7 +339,9 @@ export class Socket<
   }
 
   #dispatch(event: [string, ...unknown[]]): void {
-    const emit = () => this._emit(...event);
+    // As socket.io: listeners run after the packets received with this one were handled, and not at all
+    // if one of them disconnected the socket (a DISCONNECT later in the same polling payload).
+    const emit = () => queueMicrotask(() => this.#emitSafely(event));
     if (this.#fns.length === 0) return void emit();
     const fns = this.#fns.slice();
     let i = 0;
@@ -351,9 +355,24 @@ export class Socket<
     next();
   }
 
+  #emitSafely(event: [string, ...unknown[]]): void {
+    if (!this.connected) return;
+    try {
+      this._emit(...event);
+    } catch (err) {
+      // an app listener threw: report it, as the engine does for synchronous listeners, and go on
+      console.error("portio: uncaught error in a listener", err);
+    }
+  }
+
   #onerror(err: Error): void {
     // no listener: nothing happens (Node's emitter would throw on an unheard "error"; we never crash)
     this._emit("error", err);
+  }
+
+  /** The connection got an undecodable packet (called by Client before it closes the connection). */
+  _onerror(err: Error): void {
+    this.#onerror(err);
   }
 
   /** Closes this socket; `reason` is socket.io's. Persists the session when it may be recovered. */
@@ -363,8 +382,7 @@ export class Socket<
     if (this.server._recovery && this.pid && RECOVERABLE.has(reason)) {
       this.adapter.persistSession({ sid: this.id, pid: this.pid, rooms: [...this.rooms], data: this.data });
     }
-    this.adapter.delAll(this.id);
-    this.nsp._remove(this);
+    this._cleanup();
     this.client._remove(this);
     this.connected = false;
     this.#syncOutgoing();
@@ -376,6 +394,16 @@ export class Socket<
     }
     this.#acks = undefined;
     this._emit("disconnect", reason, description);
+  }
+
+  /**
+   * Leaves every room and the namespace for good: after a disconnection, or when a middleware refused the
+   * socket (rooms it joined in the middleware go too). Later `join` calls do nothing, as in socket.io.
+   */
+  _cleanup(): void {
+    this.adapter.delAll(this.id);
+    this.nsp._remove(this);
+    this.#cleanedUp = true;
   }
 
   /** Leaves the namespace; with `close`, closes the whole connection (every namespace). */
@@ -394,6 +422,7 @@ export class Socket<
 
   /** Joins a room (or rooms). */
   join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.#cleanedUp) return;
     return this.adapter.addAll(this.id, Array.isArray(rooms) ? rooms : [rooms]);
   }
 

@@ -98,6 +98,14 @@ const section: Section = (target) => {
       ["server disconnect(true)", (c) => c.emit("disconnect-me", true), "server namespace disconnect"],
       ["transport close", (c) => c.io.engine.close(), "transport close"],
       ["engine closed by the server", (c) => c.emit("close-engine"), "forced close"],
+      // a protocol violation, here a second CONNECT for "/" (the socket.io packet "0" in an engine message),
+      // and an undecodable packet: over WebSocket socket.io 4.8 reports "forced close" for both (checked)
+      [
+        "protocol violation",
+        (c) => (c.io.engine as unknown as { write(d: string): void }).write("0"),
+        "forced close",
+      ],
+      ["undecodable packet", (c) => (c.io.engine as unknown as { write(d: string): void }).write("5"), "forced close"],
     ];
     for (const [label, act, expected] of reasons) {
       it(`disconnect reason: ${label}`, async () => {
