@@ -20,6 +20,7 @@ export function requestView(req: IncomingMessage): RequestLike & { readonly path
     method: req.method ?? "GET",
     headers: new RecordHeaders(req.headers),
     pathname: q === -1 ? path : path.slice(0, q),
+    native: req,
   };
 }
 
@@ -63,6 +64,7 @@ export function contextFor(req: IncomingMessage, res: ServerResponse): RequestCo
     // a parked GET whose connection closed before we answered
     onAbort: (cb) => res.once("close", () => !res.writableEnded && cb()),
     readBody: (limit) => readBody(req, limit),
+    native: { req, res },
   };
 }
 

@@ -3,6 +3,7 @@ import type { CorsOptions } from "./cors.ts";
 import type { RequestLike } from "./http.ts";
 import type { Scheduler } from "../ports.ts";
 import { defaultScheduler } from "../ports.ts";
+import type { Logger } from "../util/logger.ts";
 
 export interface CookieOptions {
   name?: string;
@@ -20,8 +21,13 @@ export type AllowRequest = (
 ) => void;
 
 export interface EngineOptions {
-  /** path of the Engine.IO endpoint; a trailing slash is added (default "/socket.io") */
+  /**
+   * path of the Engine.IO endpoint (default "/socket.io"), matched as a prefix like engine.io: a trailing slash
+   * is added unless `addTrailingSlash` is false, and every request under it is the engine's
+   */
   path?: string;
+  /** engine.io's `addTrailingSlash` (default true): false matches "/socket.io" as a bare prefix */
+  addTrailingSlash?: boolean;
   /** ms between server pings (default 25000) */
   pingInterval?: number;
   /** ms to wait for a pong before closing with "ping timeout" (default 20000) */
@@ -44,10 +50,13 @@ export interface EngineOptions {
   generateId?: (req: RequestLike) => string | Promise<string>;
   /** timers; a Durable Object supplies one driven by a single alarm */
   scheduler?: Scheduler;
+  /** debug lines, warnings and errors (see util/logger.ts) */
+  logger?: Partial<Logger>;
 }
 
 export interface ResolvedEngineOptions {
   path: string;
+  addTrailingSlash: boolean;
   pingInterval: number;
   pingTimeout: number;
   upgradeTimeout: number;
@@ -62,9 +71,11 @@ export interface ResolvedEngineOptions {
 }
 
 export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
-  const path = (opts.path ?? "/socket.io").replace(/\/$/, "") + "/";
+  const addTrailingSlash = opts.addTrailingSlash ?? true;
+  const bare = (opts.path ?? "/socket.io").replace(/\/$/, "");
   return {
-    path,
+    path: addTrailingSlash ? bare + "/" : bare,
+    addTrailingSlash,
     pingInterval: opts.pingInterval ?? 25000,
     pingTimeout: opts.pingTimeout ?? 20000,
     upgradeTimeout: opts.upgradeTimeout ?? 10000,

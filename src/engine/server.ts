@@ -13,6 +13,7 @@ import { EngineSocket, type SessionConfig } from "./socket.ts";
 import { PollingTransport, WebSocketTransport } from "./transports.ts";
 import { PayloadTooLargeError, readBodyLimited } from "./body.ts";
 import { randomId } from "../util/id.ts";
+import { createLogger, type Logger } from "../util/logger.ts";
 
 export interface ConnectionError {
   req: RequestLike;
@@ -57,16 +58,36 @@ class WsBinding implements WebSocketHandler {
   }
 }
 
+/**
+ * `io.engine.use(fn)`: engine.io's middlewares, run on every request of the engine before it is checked.
+ * On Node they get the `IncomingMessage` and `ServerResponse` (Connect middlewares: express-session,
+ * passport, helmet); elsewhere the Web `Request` and a small response whose headers go on the answer.
+ */
+// deno-lint-ignore no-explicit-any
+export type EngineMiddleware = (req: any, res: any, next: (err?: unknown) => void) => void;
+
+/** The response object middlewares get on runtimes without a native one. */
+export interface MiddlewareResponse {
+  setHeader(name: string, value: string | number | readonly string[]): void;
+  getHeader(name: string): string | undefined;
+  removeHeader(name: string): void;
+}
+
 export class EngineServer extends Emitter<EngineServerEvents> {
   readonly opts: ResolvedEngineOptions;
   readonly clients = new Map<string, EngineSocket>();
   /** the runtime's native fan-out, set by an adapter that has one (Bun) */
   fanout: Fanout | undefined;
+  readonly logger: Logger;
   #session: SessionConfig;
+  #given: EngineOptions;
+  #middlewares: EngineMiddleware[] = [];
 
   constructor(opts: EngineOptions = {}) {
     super();
+    this.#given = opts;
     this.opts = resolveEngineOptions(opts);
+    this.logger = createLogger("engine", opts.logger);
     const o = this.opts;
     this.#session = {
       pingInterval: o.pingInterval,
@@ -75,7 +96,55 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       maxHttpBufferSize: o.maxHttpBufferSize,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       scheduler: o.scheduler,
+      logger: this.logger,
     };
+  }
+
+  /**
+   * Options given after construction (socket.io's `io.attach(srv, opts)`, `io.path(p)`): with socket.io's
+   * precedence, those given to the constructor win unless `override`. Sessions opened from now on use them.
+   */
+  configure(opts: EngineOptions, override = false): void {
+    this.#given = override ? { ...this.#given, ...opts } : { ...opts, ...this.#given };
+    Object.assign(this.opts, resolveEngineOptions(this.#given));
+    const o = this.opts;
+    Object.assign(this.#session, {
+      pingInterval: o.pingInterval,
+      pingTimeout: o.pingTimeout,
+      upgradeTimeout: o.upgradeTimeout,
+      maxHttpBufferSize: o.maxHttpBufferSize,
+      upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
+      scheduler: o.scheduler,
+    });
+  }
+
+  /** Adds a middleware run on every engine request (see `EngineMiddleware`). */
+  use(fn: EngineMiddleware): this {
+    this.#middlewares.push(fn);
+    return this;
+  }
+
+  async #applyMiddlewares(req: RequestLike, ctx: RequestContext, headers: HeaderList): Promise<void> {
+    const nativeReq = ctx.native?.req ?? req;
+    const res: unknown = ctx.native?.res ?? {
+      setHeader: (name, value) => headers.set(name, Array.isArray(value) ? value.join(", ") : String(value)),
+      getHeader: (name) => headers.get(name) ?? undefined,
+      removeHeader: (name) => {
+        const lower = name.toLowerCase();
+        const i = headers.entries.findIndex(([k]) => k.toLowerCase() === lower);
+        if (i !== -1) headers.entries.splice(i, 1);
+      },
+    } satisfies MiddlewareResponse;
+    for (const fn of this.#middlewares) {
+      const err = await new Promise<unknown>((resolve) => {
+        try {
+          fn(nativeReq, res, (e?: unknown) => resolve(e));
+        } catch (e) {
+          resolve(e ?? new Error("middleware threw"));
+        }
+      });
+      if (err) throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE", error: err });
+    }
   }
 
   /** Largest WebSocket message a runtime should accept (the `Servable` port). */
@@ -87,9 +156,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return this.clients.size;
   }
 
-  /** Whether a request is for this server (its path). */
+  /**
+   * Whether a request is for this server: its path is a prefix of the request's, as in engine.io
+   * (`/socket.io/default/?EIO=4` is the engine's, and an unknown file under the path gets the engine's 400
+   * "Transport unknown"). The bare path without its trailing slash is accepted too.
+   */
   matches(url: Pick<URL, "pathname">): boolean {
-    return url.pathname === this.opts.path || url.pathname + "/" === this.opts.path;
+    const p = url.pathname;
+    return p.startsWith(this.opts.path) || p + "/" === this.opts.path;
   }
 
   /**
@@ -113,6 +187,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const sid = q.get("sid");
     const isUpgrade = (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
     try {
+      if (this.#middlewares.length) await this.#applyMiddlewares(req, ctx, headers);
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
       if (sid !== null) {
         const session = this.clients.get(sid)!;
@@ -122,6 +197,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       return await this.#handshake(req, transport, ctx, headers);
     } catch (err) {
       if (!(err instanceof EngineRequestError)) throw err;
+      this.logger.debug(`request refused: ${err.message}`, err.context);
       if (this.hasListeners("connection_error")) {
         this.emitReserved("connection_error", { req, code: err.code, message: err.message, context: err.context });
       }
@@ -215,6 +291,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   #register(session: EngineSocket): void {
+    this.logger.debug(`handshake ${session.id} over ${session.transport.name}`);
     this.clients.set(session.id, session);
     session.on("close", () => {
       if (this.clients.get(session.id) === session) this.clients.delete(session.id);

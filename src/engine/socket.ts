@@ -2,6 +2,7 @@
  * One Engine.IO session: the state machine, the write buffer, the heartbeat and the polling → websocket
  * upgrade (engine.io-protocol.md, "Heartbeat" and "Upgrade"). Knows nothing of namespaces.
  */
+import type { Logger } from "../util/logger.ts";
 import { Emitter } from "../util/emitter.ts";
 import type { Scheduler } from "../ports.ts";
 import type { RequestLike } from "./http.ts";
@@ -35,6 +36,7 @@ export interface SessionConfig {
   maxHttpBufferSize: number;
   upgrades: string[];
   scheduler: Scheduler;
+  logger: Logger;
 }
 
 export interface EngineSocketEvents {
@@ -229,7 +231,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
         } catch (err) {
           // an app listener threw: report it and go on with the next packet, on every runtime and
           // transport alike (socket.io would let it escape and crash the process)
-          console.error("portio: uncaught error in a listener", err);
+          this.#config.logger.error("uncaught error in a listener", err);
         }
         return;
       case "close":
@@ -314,6 +316,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
           old.discard();
           this.transport = ws;
           this.#bind(ws);
+          this.#config.logger.debug(`session ${this.id} upgraded to websocket`);
           this.emitReserved("upgrade", ws);
           this.#flush();
         } else {
@@ -323,9 +326,16 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     };
   }
 
-  /** Server-initiated close: flush what is buffered first, then close the transport. */
+  /**
+   * Server-initiated close: flush what is buffered first, then close the transport. `discard` (the server
+   * shutting down) drops the buffer, and a polling session with no parked GET ends at once instead of waiting
+   * for a GET that may never come: its heartbeat timers would otherwise keep the process alive.
+   */
   close(discard = false): void {
     if (this.readyState !== "open" && this.readyState !== "opening") return;
+    if (discard && this.transport.name === "polling" && !this.transport.writable) {
+      return this.onClose("forced close");
+    }
     this.readyState = "closing";
     const finish = () => this.transport.close(() => this.onClose("forced close"));
     if (discard) this.#writeBuffer = [];
@@ -345,6 +355,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   onClose(reason: EngineCloseReason, description?: string | Error): void {
     if (this.readyState === "closed") return;
+    this.#config.logger.debug(`session ${this.id} closed: ${reason}${description ? ` (${description})` : ""}`);
     const wasClosing = this.readyState === "closing";
     this.readyState = "closed";
     const s = this.#config.scheduler;

@@ -94,7 +94,7 @@ export class Client {
       }
       await nsp._add(this, auth);
     } catch (err) {
-      console.error("portio: error while connecting to namespace", name, err);
+      this.server.logger.error("error while connecting to namespace", name, err);
     } finally {
       this.#connecting.delete(name);
       if (this.#connecting.size === 0) this.#connecting = undefined;

@@ -2,6 +2,7 @@
  * A namespace: its sockets, its middlewares, its room store, and the broadcast shortcuts socket.io puts on
  * it (`io.of("/x").to(room).emit(...)`). `ParentNamespace` serves dynamic namespaces (RegExp or function).
  */
+import type { Logger } from "../util/logger.ts";
 import { Emitter } from "../util/emitter.ts";
 import type { Fanout, Scheduler } from "../ports.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
@@ -55,6 +56,11 @@ export class Namespace<
 
   get fanout(): Fanout | undefined {
     return this.server.engine.fanout;
+  }
+
+  /** the server's logger, for its room store */
+  get logger(): Logger {
+    return this.server.logger;
   }
 
   /** sockets of this namespace with `onAnyOutgoing` listeners (kept by Socket) */

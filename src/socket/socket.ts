@@ -124,9 +124,14 @@ export class Socket<
     return this.client.conn;
   }
 
-  /** the first HTTP request of the connection */
-  get request(): RequestLike {
-    return this.client.conn.request;
+  /**
+   * the first HTTP request of the connection: on Node the `IncomingMessage` (as in socket.io, with what
+   * `io.engine.use` middlewares set on it, such as `session`), elsewhere the Web `Request`'s view
+   */
+  // deno-lint-ignore no-explicit-any
+  get request(): RequestLike & Record<string, any> {
+    const req = this.client.conn.request;
+    return (req.native ?? req) as RequestLike;
   }
 
   get disconnected(): boolean {
