@@ -275,6 +275,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const remote = ctx.remoteAddress ?? "";
     // the session outlives this request (see snapshotRequest)
     const snapshot = snapshotRequest(req);
+    if (this.#middlewares.length && req.native === undefined) {
+      // what Web-form middlewares set on the Request (`req.user = …`) stays readable on `socket.request`
+      for (const k of Object.keys(req)) {
+        if (!(k in snapshot)) {
+          (snapshot as unknown as Record<string, unknown>)[k] = (req as unknown as Record<string, unknown>)[k];
+        }
+      }
+    }
     if (transport === "websocket") {
       const handler = this.#wsHandler((ws) => {
         const session = new EngineSocket(id, snapshot, remote, ws, this.#session);

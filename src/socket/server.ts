@@ -166,7 +166,11 @@ export class Server<
   _createAdapter(nsp: StoreNamespace): InMemoryAdapter {
     if (this.#adapterFactory) {
       const store: unknown = this.#adapterFactory(nsp);
-      if (!(store instanceof InMemoryAdapter)) throw notAPortioStore("a factory whose store is not a Portio one");
+      if (!(store instanceof InMemoryAdapter)) {
+        // let the foreign store release what it opened (a Redis reader) before refusing it
+        void Promise.resolve().then(() => (store as { close?: () => unknown } | null)?.close?.()).catch(() => {});
+        throw notAPortioStore("a factory whose store is not a Portio one");
+      }
       return store;
     }
     if (this._recovery) return new SessionAwareAdapter(nsp, this._recovery.maxDisconnectionDuration);

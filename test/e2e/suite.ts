@@ -10,6 +10,7 @@ import events from "./suite/events.ts";
 import rooms from "./suite/rooms.ts";
 import recovery from "./suite/recovery.ts";
 import badInput from "./suite/bad-input.ts";
+import dropin from "./suite/dropin.ts";
 
 export type Section = (target: () => Target) => void;
 
@@ -28,6 +29,6 @@ export function runSuite(name: string, start: () => Promise<Target>): void {
       if (!target) throw new Error("fixture not started");
       return target;
     };
-    for (const section of [engine, namespaces, events, rooms, recovery, badInput]) section(get);
+    for (const section of [engine, namespaces, events, rooms, recovery, badInput, dropin]) section(get);
   });
 }
