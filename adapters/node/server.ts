@@ -48,10 +48,10 @@ export class Server<
    * server's own listeners. Options given here fill those the constructor did not get (socket.io's rule).
    */
   attach(srv: TServerInstance | number | string, opts?: Partial<ServerOptions>): this {
-    if (this.#httpServer) throw new Error("portio: this Server is already attached to an http server");
     if (!isHttpServer(srv) && !isPort(srv)) {
       throw new TypeError("portio: attach() takes an http server or a port, got " + typeof srv);
     }
+    if (this.#httpServer) throw new Error("portio: this Server is already attached to an http server");
     this._configure(opts);
     let server: TServerInstance;
     if (isPort(srv)) {
