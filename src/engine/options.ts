@@ -52,6 +52,8 @@ export interface EngineOptions {
   scheduler?: Scheduler;
   /** debug lines, warnings and errors (see util/logger.ts) */
   logger?: Partial<Logger>;
+  /** also serve Engine.IO v3 clients (socket.io-client 2.x), as socket.io 4 does (default false) */
+  allowEIO3?: boolean;
 }
 
 export interface ResolvedEngineOptions {
