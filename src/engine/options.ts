@@ -70,6 +70,7 @@ export interface ResolvedEngineOptions {
   cookie: CookieOptions | undefined;
   generateId: ((req: RequestLike) => string | Promise<string>) | undefined;
   scheduler: Scheduler;
+  allowEIO3: boolean;
 }
 
 export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
@@ -89,6 +90,7 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     cookie: opts.cookie === true ? {} : opts.cookie || undefined,
     generateId: opts.generateId,
     scheduler: opts.scheduler ?? defaultScheduler,
+    allowEIO3: opts.allowEIO3 ?? false,
   };
 }
 

@@ -10,7 +10,8 @@ import { EngineRequestError, ERROR_CODES } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
 import { decodePayload, EngineParseError } from "./packet.ts";
 import { EngineSocket, type SessionConfig } from "./socket.ts";
-import { PollingTransport, WebSocketTransport } from "./transports.ts";
+import { type EngineProtocol, PollingTransport, WebSocketTransport } from "./transports.ts";
+import { decodePayloadV3 } from "./packet-v3.ts";
 import { PayloadTooLargeError, readBodyLimited } from "./body.ts";
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
@@ -35,13 +36,15 @@ export interface EngineServerEvents {
 class WsBinding implements WebSocketHandler {
   #transport: WebSocketTransport | undefined;
   #attach: ((ws: WebSocketTransport) => boolean) | undefined;
+  #protocol: EngineProtocol;
 
-  constructor(attach: (ws: WebSocketTransport) => boolean) {
+  constructor(attach: (ws: WebSocketTransport) => boolean, protocol: EngineProtocol) {
     this.#attach = attach;
+    this.#protocol = protocol;
   }
 
   onOpen(ws: WebSocketLike): void {
-    this.#transport = new WebSocketTransport(ws);
+    this.#transport = new WebSocketTransport(ws, this.#protocol);
     this.#attach!(this.#transport);
     this.#attach = undefined; // its closure holds the handshake's request: let it go
   }
@@ -217,7 +220,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     if (!(this.opts.transports as string[]).includes(transport)) {
       throw new EngineRequestError(ERROR_CODES.UNKNOWN_TRANSPORT, { transport });
     }
-    if (q.get("EIO") !== "4") {
+    if (q.get("EIO") !== "4" && !(q.get("EIO") === "3" && this.opts.allowEIO3)) {
       throw new EngineRequestError(ERROR_CODES.UNSUPPORTED_PROTOCOL_VERSION, { protocol: q.get("EIO") });
     }
     if (transport === "websocket" && (!isUpgrade || !ctx.upgrade)) {
@@ -275,6 +278,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const remote = ctx.remoteAddress ?? "";
     // the session outlives this request (see snapshotRequest)
     const snapshot = snapshotRequest(req);
+    const protocol: EngineProtocol = new URL(req.url).searchParams.get("EIO") === "3" ? 3 : 4;
     if (this.#middlewares.length && req.native === undefined) {
       // what Web-form middlewares set on the Request (`req.user = …`) stays readable on `socket.request`
       for (const k of Object.keys(req)) {
@@ -285,14 +289,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     }
     if (transport === "websocket") {
       const handler = this.#wsHandler((ws) => {
-        const session = new EngineSocket(id, snapshot, remote, ws, this.#session);
+        const session = new EngineSocket(id, snapshot, remote, ws, this.#session, protocol);
         this.#register(session);
         return true;
-      });
+      }, protocol);
       return this.#upgrade(ctx, handler, headers);
     }
-    const polling = new PollingTransport();
-    const session = new EngineSocket(id, snapshot, remote, polling, this.#session);
+    const polling = new PollingTransport(protocol);
+    const session = new EngineSocket(id, snapshot, remote, polling, this.#session, protocol);
     this.#register(session);
     // the open packet goes out as the body of this very GET
     return polling.handleGet(this.#onAbort(req, ctx), headers);
@@ -325,7 +329,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const handler = this.#wsHandler((transport) => {
       created = new EngineSocket(id, request, remoteAddress, transport, this.#session);
       return true;
-    });
+    }, 4);
     handler.onOpen(ws);
     const session = created!;
     this.clients.set(id, session);
@@ -337,8 +341,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** Builds the adapter-facing handler; `attach` decides what the new socket is for. */
-  #wsHandler(attach: (ws: WebSocketTransport) => boolean): WebSocketHandler {
-    return new WsBinding(attach);
+  #wsHandler(attach: (ws: WebSocketTransport) => boolean, protocol: EngineProtocol): WebSocketHandler {
+    return new WsBinding(attach, protocol);
   }
 
   /** Hands the upgrade to the adapter; a 101 `Response` from the runtime (Deno, Workers) is passed through. */
@@ -365,7 +369,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const handler = this.#wsHandler((ws) => {
       session.maybeUpgrade(ws);
       return true;
-    });
+    }, session.protocol);
     return this.#upgrade(ctx, handler, headers);
   }
 
@@ -384,6 +388,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       session.onClose("transport error", "data request overlap from client");
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "POST_OVERLAP" });
     }
+    if (session.protocol === 3 && (req.headers.get("content-type") ?? "").startsWith("application/octet-stream")) {
+      // an XHR2 binary payload of a v3 client: not implemented (allowEIO3 in README)
+      session.onClose("parse error", "binary v3 payload");
+      throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "PARSE_ERROR" });
+    }
     polling.posting = true;
     let body: string;
     try {
@@ -401,7 +410,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     }
     let packets;
     try {
-      packets = decodePayload(body);
+      packets = session.protocol === 3 ? decodePayloadV3(body) : decodePayload(body);
     } catch (err) {
       session.onClose("parse error", err instanceof EngineParseError ? err.message : String(err));
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "PARSE_ERROR" });

@@ -2,6 +2,7 @@
  * One Engine.IO session: the state machine, the write buffer, the heartbeat and the polling → websocket
  * upgrade (engine.io-protocol.md, "Heartbeat" and "Upgrade"). Knows nothing of namespaces.
  */
+import { decodePacketV3 } from "./packet-v3.ts";
 import type { Logger } from "../util/logger.ts";
 import { Emitter } from "../util/emitter.ts";
 import type { Scheduler } from "../ports.ts";
@@ -15,7 +16,7 @@ import {
   type RawData,
   type SharedMessage,
 } from "./packet.ts";
-import type { PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
+import type { EngineProtocol, PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 
@@ -68,7 +69,8 @@ class SessionEvents implements TransportEvents {
 }
 
 export class EngineSocket extends Emitter<EngineSocketEvents> {
-  readonly protocol = 4;
+  /** 4, or 3 for a socket.io-client 2.x session (`allowEIO3`): v3 framing, and the client pings */
+  readonly protocol: EngineProtocol;
   readyState: ReadyState = "opening";
   upgrading = false;
   upgraded = false;
@@ -87,8 +89,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     readonly remoteAddress: string,
     transport: Transport,
     config: SessionConfig,
+    protocol: EngineProtocol = 4,
   ) {
     super();
+    this.protocol = protocol;
     this.#config = config;
     this.transport = transport;
     this.#bind(transport);
@@ -206,7 +210,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     }
     let packet: Packet;
     try {
-      packet = decodePacket(raw);
+      packet = this.protocol === 3 ? decodePacketV3(raw) : decodePacket(raw);
     } catch (err) {
       return this.onClose("parse error", err instanceof EngineParseError ? err.message : String(err));
     }
@@ -237,6 +241,13 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       case "close":
         return this.onClose("transport close", "client sent a close packet");
       case "ping":
+        if (this.protocol === 3) {
+          // v3: the client pings and the server answers with the same data
+          this.#schedulePing();
+          this.#sendPacket("pong", packet.data);
+          this.emitReserved("heartbeat");
+          return;
+        }
         // v4 reversed the heartbeat: only the server pings (spec "From v3 to v4")
         return this.onClose("parse error", "invalid heartbeat direction");
       default:
@@ -247,6 +258,18 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   #schedulePing(delay = this.#config.pingInterval, pongWithin = this.#config.pingTimeout): void {
     const s = this.#config.scheduler;
+    if (this.protocol === 3) {
+      // v3: no server pings; a client silent for pingInterval + pingTimeout is gone (engine.io's rule)
+      s.clearTimeout(this.#pingTimeoutTimer);
+      this.#pingTimeoutTimer = s.setTimeout(
+        () => {
+          if (this.readyState !== "closed") this.onClose("ping timeout");
+        },
+        delay + pongWithin,
+        "heartbeat",
+      );
+      return;
+    }
     s.clearTimeout(this.#pingIntervalTimer);
     this.#pingIntervalTimer = s.setTimeout(
       () => {
@@ -298,7 +321,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       onPacket: (raw) => {
         let packet: Packet;
         try {
-          packet = decodePacket(raw);
+          packet = this.protocol === 3 ? decodePacketV3(raw) : decodePacket(raw);
         } catch {
           return fail();
         }

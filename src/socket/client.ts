@@ -45,6 +45,8 @@ export class Client {
     this.#connectTimer = scheduler.setTimeout(() => {
       if (this.nsps.size === 0) this.close();
     }, server._opts.connectTimeout);
+    // Socket.IO v4 protocol (socket.io-client 2.x, `allowEIO3`): the main namespace is joined implicitly
+    if (conn.protocol === 3) void this.#connect("/", {});
   }
 
   /** socket.io's `client.sockets`, by socket id (built on demand: `nsps` is what routing needs) */
@@ -72,6 +74,11 @@ export class Client {
 
   #onpacket(packet: Packet): void {
     if (packet.type === PacketType.CONNECT) {
+      if (this.conn.protocol === 3) {
+        // v4 protocol: `40/nsp?token=x,` carries the auth as the namespace's query string
+        const url = new URL(packet.nsp, "https://socket.io");
+        return void this.#connect(url.pathname, Object.fromEntries(url.searchParams));
+      }
       const auth = (packet.data ?? {}) as Record<string, unknown>;
       return void this.#connect(packet.nsp, auth);
     }

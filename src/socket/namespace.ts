@@ -93,7 +93,12 @@ export class Namespace<
       const err = await this.#run(socket);
       if (err) {
         if (client.conn.readyState !== "open") return;
-        const data = err.data === undefined ? { message: err.message } : { message: err.message, data: err.data };
+        // v4 protocol (socket.io-client 2.x): the error's data, or its message (socket.io's choice)
+        const data = client.conn.protocol === 3
+          ? (err.data || err.message)
+          : err.data === undefined
+          ? { message: err.message }
+          : { message: err.message, data: err.data };
         socket._packet({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
         return;
       }

@@ -105,6 +105,9 @@ export class Socket<
       this.data = previous.data as SocketData;
       this.recovered = true;
       this.#session = previous;
+    } else if (client.conn.protocol === 3) {
+      // Socket.IO v4 protocol (socket.io-client 2.x): the client derives its id from the engine's
+      this.id = nsp.name === "/" ? client.id : `${nsp.name}#${client.id}`;
     } else {
       this.id = randomId();
       this.pid = recovery ? randomId() : undefined;
@@ -149,8 +152,11 @@ export class Socket<
     this.#session = undefined;
     await this.join(session ? [this.id, ...session.rooms] : this.id);
     this._attachTopics();
-    const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
-    this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    if (this.client.conn.protocol === 3) this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
+    else {
+      const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
+      this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    }
     if (session) {
       for (const args of session.missedPackets) {
         this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
