@@ -326,10 +326,12 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     heartbeat: { nextPingIn: number; pongWithin?: number },
   ): { session: EngineSocket; handler: WebSocketHandler } {
     let created: EngineSocket | undefined;
+    // the first request's URL says which protocol the session speaks (a v3 one with `allowEIO3`)
+    const protocol: EngineProtocol = new URL(request.url).searchParams.get("EIO") === "3" ? 3 : 4;
     const handler = this.#wsHandler((transport) => {
-      created = new EngineSocket(id, request, remoteAddress, transport, this.#session);
+      created = new EngineSocket(id, request, remoteAddress, transport, this.#session, protocol);
       return true;
-    }, 4);
+    }, protocol);
     handler.onOpen(ws);
     const session = created!;
     this.clients.set(id, session);

@@ -96,6 +96,7 @@ export class Client {
       const nsp = await this.server._namespaceFor(name, auth);
       if (this.conn.readyState !== "open") return;
       if (!nsp) {
+        this.server.logger.debug(`client ${this.id}: no namespace ${name}`);
         this._write(encode({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } }), {});
         return;
       }
@@ -157,6 +158,7 @@ export class Client {
   }
 
   #onclose(reason: EngineCloseReason | DisconnectReason, description?: unknown): void {
+    this.server.logger.debug(`client ${this.id} closed: ${reason}`);
     this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
     for (const socket of [...this.nsps.values()]) socket._onclose(reason as DisconnectReason, description);
     this.nsps.clear();

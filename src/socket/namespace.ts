@@ -92,6 +92,7 @@ export class Namespace<
     if (!(session && recovery?.skipMiddlewares)) {
       const err = await this.#run(socket);
       if (err) {
+        this.server.logger.debug(`${this.name}: middleware refused client ${client.id}: ${err.message}`);
         if (client.conn.readyState !== "open") return;
         // v4 protocol (socket.io-client 2.x): the error's data, or its message (socket.io's choice)
         const data = client.conn.protocol === 3

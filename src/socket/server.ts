@@ -102,7 +102,7 @@ export class Server<
 
   constructor(opts: ServerOptions = {}) {
     super();
-    this.logger = createLogger("server", (opts as ServerOptions | undefined)?.logger);
+    this.logger = createLogger("socket", (opts as ServerOptions | undefined)?.logger);
     checkServerOptions(opts, this.logger);
     opts ??= {};
     this.engine = new EngineServer(opts);

@@ -18,12 +18,11 @@ export interface Logger {
 }
 
 /** The layers that log; each answers to its Portio name and the socket.io names users look for. */
-export type LogScope = "engine" | "socket" | "server";
+export type LogScope = "engine" | "socket";
 
 const ALIASES: Record<LogScope, string[]> = {
   engine: ["portio:engine", "engine", "engine:socket", "engine:polling", "engine:ws"],
-  socket: ["portio:socket", "socket.io:socket", "socket.io:client", "socket.io:namespace"],
-  server: ["portio:server", "socket.io:server"],
+  socket: ["portio:socket", "socket.io:server", "socket.io:socket", "socket.io:client", "socket.io:namespace"],
 };
 
 function readDebugEnv(): string {
@@ -69,4 +68,4 @@ export function createLogger(scope: LogScope, custom?: Partial<Logger>): Logger 
 }
 
 /** For parts that are not given a server's logger (a room store created without one). */
-export const defaultLogger: Logger = createLogger("server");
+export const defaultLogger: Logger = createLogger("socket");

@@ -109,7 +109,7 @@ describe("adapter option", () => {
 describe("logger", () => {
   it("DEBUG patterns: portio names, socket.io's names, exclusions", () => {
     assert.ok(debugEnabled("portio:*", ["portio:engine"]));
-    assert.ok(debugEnabled("socket.io:*", ["portio:socket", "socket.io:socket"]));
+    assert.ok(debugEnabled("socket.io:*", ["portio:socket", "socket.io:server"]));
     assert.ok(debugEnabled("engine*", ["portio:engine", "engine"]));
     assert.ok(!debugEnabled("portio:*,-portio:engine", ["portio:engine"]));
     assert.ok(!debugEnabled("", ["portio:engine"]));
@@ -121,7 +121,10 @@ describe("logger", () => {
       import { Server } from "./src/index.ts";
       const lines = [];
       const io = new Server(process.argv[1] === "custom" ? { logger: { debug: (...a) => lines.push(a.join(" ")) } } : {});
-      await io.handle(new Request("http://x/socket.io/?EIO=4&transport=polling"));
+      const open = await (await io.handle(new Request("http://x/socket.io/?EIO=4&transport=polling"))).text();
+      const sid = JSON.parse(open.slice(1)).sid;
+      const url = "http://x/socket.io/?EIO=4&transport=polling&sid=" + sid;
+      await io.handle(new Request(url, { method: "POST", body: "40/nope," }));
       await io.close();
       if (lines.length) console.log("CUSTOM " + lines[0]);
     `;
@@ -134,7 +137,9 @@ describe("logger", () => {
       assert.match(run(spec).stderr, /portio:engine handshake \S+ over polling/, spec);
     }
     assert.doesNotMatch(run("").stderr, /handshake/);
-    assert.doesNotMatch(run("socket.io:*").stderr, /portio:engine/);
+    const socketIo = run("socket.io:*").stderr;
+    assert.doesNotMatch(socketIo, /portio:engine/);
+    assert.match(socketIo, /portio:socket client \S+: no namespace \/nope/);
     const custom = run("", "custom");
     assert.match(custom.stdout, /^CUSTOM handshake \S+ over polling/m);
   });
