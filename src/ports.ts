@@ -59,6 +59,8 @@ export interface RequestContext {
    * Web `req.body` stream
    */
   readBody?(limit: number): Promise<string>;
+  /** the body as bytes, with the same limit (a v3 client's binary polling payload); default: `req.body` */
+  readBytes?(limit: number): Promise<Uint8Array>;
   /**
    * the runtime's own request and response (Node's `IncomingMessage` and `ServerResponse`), handed to
    * `io.engine.use` middlewares so Connect middlewares (express-session, passport, helmet) run unchanged

@@ -5,7 +5,7 @@
  *   empty payload is `0:`; binary inside a text payload is `b<type><base64>`;
  * - a binary WebSocket frame starts with the packet type byte (4 for a message).
  * The server always answers polling with text payloads (binary as base64), which every v3 client decodes;
- * a binary payload *from* a client (XHR2 `application/octet-stream`) is refused (README, allowEIO3).
+ * a client with XHR2 may send a binary payload (`application/octet-stream`, `decodeBinaryPayloadV3`).
  */
 import { fromBase64, toBase64 } from "../util/base64.ts";
 import { EngineParseError, type Packet, PACKET_TYPES, type PacketType, type RawData } from "./packet.ts";
@@ -86,6 +86,47 @@ export function decodePayloadV3(payload: string): Packet[] {
     }
     packets.push(decodePacketV3(payload.slice(start, start + length)));
     i = start + length;
+  }
+  if (packets.length === 0) throw new EngineParseError("empty v3 payload");
+  return packets;
+}
+
+/**
+ * engine.io-parser 2's binary payload: per packet, a byte 0 (text) or 1 (binary), the length as one byte per
+ * decimal digit, 255, then the packet: UTF-8 text, or the type byte and the data.
+ */
+export function decodeBinaryPayloadV3(bytes: Uint8Array): Packet[] {
+  const packets: Packet[] = [];
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  let i = 0;
+  while (i < bytes.length) {
+    const kind = bytes[i++];
+    if (kind !== 0 && kind !== 1) throw new EngineParseError("invalid v3 binary payload");
+    let length = 0;
+    let digits = 0;
+    while (i < bytes.length && bytes[i] !== 255) {
+      const d = bytes[i++]!;
+      // ten digits at most: engine.io-parser stops at 310 characters, a length past 1e10 is nonsense anyway
+      if (d > 9 || ++digits > 10) throw new EngineParseError("invalid v3 binary payload length");
+      length = length * 10 + d;
+    }
+    if (digits === 0 || bytes[i] !== 255) throw new EngineParseError("invalid v3 binary payload length");
+    i++;
+    if (length === 0 || i + length > bytes.length) {
+      throw new EngineParseError("v3 binary payload shorter than its length");
+    }
+    const body = bytes.subarray(i, i + length);
+    i += length;
+    if (kind === 1) packets.push(decodePacketV3(body));
+    else {
+      let text: string;
+      try {
+        text = utf8.decode(body);
+      } catch (cause) {
+        throw new EngineParseError("invalid UTF-8 in a v3 binary payload", { cause });
+      }
+      packets.push(decodePacketV3(text));
+    }
   }
   if (packets.length === 0) throw new EngineParseError("empty v3 payload");
   return packets;

@@ -11,8 +11,8 @@ import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, s
 import { decodePayload, EngineParseError } from "./packet.ts";
 import { EngineSocket, type SessionConfig } from "./socket.ts";
 import { type EngineProtocol, PollingTransport, WebSocketTransport } from "./transports.ts";
-import { decodePayloadV3 } from "./packet-v3.ts";
-import { PayloadTooLargeError, readBodyLimited } from "./body.ts";
+import { decodeBinaryPayloadV3, decodePayloadV3 } from "./packet-v3.ts";
+import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.ts";
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 
@@ -390,18 +390,17 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       session.onClose("transport error", "data request overlap from client");
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "POST_OVERLAP" });
     }
-    if (session.protocol === 3 && (req.headers.get("content-type") ?? "").startsWith("application/octet-stream")) {
-      // an XHR2 binary payload of a v3 client: not implemented (allowEIO3 in README)
-      session.onClose("parse error", "binary v3 payload");
-      throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "PARSE_ERROR" });
-    }
+    // a v3 client with XHR2 sends a payload holding binary as bytes (engine.io-parser 2 "binary payload")
+    const binaryV3 = session.protocol === 3 &&
+      (req.headers.get("content-type") ?? "").startsWith("application/octet-stream");
     polling.posting = true;
-    let body: string;
+    let body: string | Uint8Array;
     try {
       const limit = this.opts.maxHttpBufferSize;
       const declared = req.headers.get("content-length");
       if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`body of ${declared} bytes`);
-      body = ctx.readBody ? await ctx.readBody(limit) : await readBodyLimited(req, limit);
+      if (binaryV3) body = ctx.readBytes ? await ctx.readBytes(limit) : await readBytesLimited(req, limit);
+      else body = ctx.readBody ? await ctx.readBody(limit) : await readBodyLimited(req, limit);
     } catch (err) {
       session.onClose("transport error", err instanceof PayloadTooLargeError ? "payload too large" : "body read error");
       headers.set("Content-Type", "text/plain");
@@ -412,7 +411,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     }
     let packets;
     try {
-      packets = session.protocol === 3 ? decodePayloadV3(body) : decodePayload(body);
+      packets = typeof body !== "string"
+        ? decodeBinaryPayloadV3(body)
+        : session.protocol === 3
+        ? decodePayloadV3(body)
+        : decodePayload(body);
     } catch (err) {
       session.onClose("parse error", err instanceof EngineParseError ? err.message : String(err));
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "PARSE_ERROR" });
