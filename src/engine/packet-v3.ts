@@ -97,7 +97,7 @@ export function decodePayloadV3(payload: string): Packet[] {
  */
 export function decodeBinaryPayloadV3(bytes: Uint8Array): Packet[] {
   const packets: Packet[] = [];
-  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   let i = 0;
   while (i < bytes.length) {
     const kind = bytes[i++];

@@ -16,7 +16,16 @@ interface Cached {
 }
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  const source = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
+  // the libs disagree on the stream's chunk type (BufferSource vs Uint8Array); bytes in, bytes out
+  const stream = source.pipeThrough(
+    new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+  );
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
