@@ -6,7 +6,7 @@
  * `socket.io:*` enables Portio's socket.io layer and `engine*` its Engine.IO layer.
  *
  * The core has no environment API of its own (Web APIs only): `DEBUG` is read from `process.env` where the
- * runtime has one (Node, Bun, Deno 2, workerd with `nodejs_compat`), by feature detection and without
+ * runtime has one (Node, Bun, Deno 2 with `--allow-env`, workerd with `nodejs_compat`), by feature detection, without
  * importing anything. Where there is none (a Worker without it), pass `logger`.
  */
 
@@ -25,12 +25,20 @@ const ALIASES: Record<LogScope, string[]> = {
   socket: ["portio:socket", "socket.io:server", "socket.io:socket", "socket.io:client", "socket.io:namespace"],
 };
 
+interface EnvHost {
+  process?: { env?: Record<string, string | undefined> };
+  // Deno: reading `process.env` without `--allow-env` would prompt in a terminal; ask the permission state first
+  Deno?: { permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } } };
+}
+
 function readDebugEnv(): string {
+  const host = globalThis as EnvHost;
   try {
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    return env?.DEBUG ?? "";
+    const query = host.Deno?.permissions?.querySync;
+    if (query && query.call(host.Deno!.permissions, { name: "env", variable: "DEBUG" }).state !== "granted") return "";
+    return host.process?.env?.DEBUG ?? "";
   } catch {
-    return ""; // Deno without --allow-env throws on access
+    return ""; // an environment that refuses access
   }
 }
 
