@@ -66,7 +66,10 @@ describe("browser clients (Chromium)", () => {
           const socket = w.io({ ...opts, reconnection: false });
           socket.on("connect_error", (e: Error) => reject(new Error("connect_error " + e.message)));
           socket.on("error", (e: unknown) => reject(new Error("error " + String(e))));
-          socket.on("connect", () => {
+          socket.on("connect", async () => {
+            // with both transports, the echo is sent after the upgrade, so the answer names the final transport
+            const want = (opts.transports as string[]).at(-1);
+            while (socket.io.engine.transport.name !== want) await new Promise((r) => setTimeout(r, 20));
             // an ArrayBuffer: socket.io-client 2.x does not detect typed arrays as binary
             socket.emit(
               "echo",
