@@ -15,6 +15,9 @@ import { decodeBinaryPayloadV3, decodePayloadV3 } from "./packet-v3.ts";
 import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.ts";
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
+import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
+
+export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
 
 export interface ConnectionError {
   req: RequestLike;
@@ -59,21 +62,6 @@ class WsBinding implements WebSocketHandler {
     t.markClosed();
     t.events.onClose("transport close");
   }
-}
-
-/**
- * `io.engine.use(fn)`: engine.io's middlewares, run on every request of the engine before it is checked.
- * On Node they get the `IncomingMessage` and `ServerResponse` (Connect middlewares: express-session,
- * passport, helmet); elsewhere the Web `Request` and a small response whose headers go on the answer.
- */
-// deno-lint-ignore no-explicit-any
-export type EngineMiddleware = (req: any, res: any, next: (err?: unknown) => void) => void;
-
-/** The response object middlewares get on runtimes without a native one. */
-export interface MiddlewareResponse {
-  setHeader(name: string, value: string | number | readonly string[]): void;
-  getHeader(name: string): string | undefined;
-  removeHeader(name: string): void;
 }
 
 export class EngineServer extends Emitter<EngineServerEvents> {
@@ -127,29 +115,6 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return this;
   }
 
-  async #applyMiddlewares(req: RequestLike, ctx: RequestContext, headers: HeaderList): Promise<void> {
-    const nativeReq = ctx.native?.req ?? req;
-    const res: unknown = ctx.native?.res ?? {
-      setHeader: (name, value) => headers.set(name, Array.isArray(value) ? value.join(", ") : String(value)),
-      getHeader: (name) => headers.get(name) ?? undefined,
-      removeHeader: (name) => {
-        const lower = name.toLowerCase();
-        const i = headers.entries.findIndex(([k]) => k.toLowerCase() === lower);
-        if (i !== -1) headers.entries.splice(i, 1);
-      },
-    } satisfies MiddlewareResponse;
-    for (const fn of this.#middlewares) {
-      const err = await new Promise<unknown>((resolve) => {
-        try {
-          fn(nativeReq, res, (e?: unknown) => resolve(e));
-        } catch (e) {
-          resolve(e ?? new Error("middleware threw"));
-        }
-      });
-      if (err) throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE", error: err });
-    }
-  }
-
   /** Largest WebSocket message a runtime should accept (the `Servable` port). */
   get maxPayload(): number {
     return this.opts.maxHttpBufferSize;
@@ -190,7 +155,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const sid = q.get("sid");
     const isUpgrade = (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
     try {
-      if (this.#middlewares.length) await this.#applyMiddlewares(req, ctx, headers);
+      if (this.#middlewares.length) await applyMiddlewares(this.#middlewares, req, ctx, headers);
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
       if (sid !== null) {
         const session = this.clients.get(sid)!;
@@ -279,14 +244,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     // the session outlives this request (see snapshotRequest)
     const snapshot = snapshotRequest(req);
     const protocol: EngineProtocol = new URL(req.url).searchParams.get("EIO") === "3" ? 3 : 4;
-    if (this.#middlewares.length && req.native === undefined) {
-      // what Web-form middlewares set on the Request (`req.user = …`) stays readable on `socket.request`
-      for (const k of Object.keys(req)) {
-        if (!(k in snapshot)) {
-          (snapshot as unknown as Record<string, unknown>)[k] = (req as unknown as Record<string, unknown>)[k];
-        }
-      }
-    }
+    if (this.#middlewares.length) keepWhatMiddlewaresSet(req, snapshot);
     if (transport === "websocket") {
       const handler = this.#wsHandler((ws) => {
         const session = new EngineSocket(id, snapshot, remote, ws, this.#session, protocol);

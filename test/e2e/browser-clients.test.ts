@@ -62,6 +62,7 @@ describe("browser clients (Chromium)", () => {
     const result = await p.evaluate(
       (opts) =>
         new Promise<{ text: string; bytes: number[]; transport: string }>((resolve, reject) => {
+          // deno-lint-ignore no-explicit-any -- the page-side client object of either client version
           const w = window as unknown as { io: (opts: unknown) => any };
           const socket = w.io({ ...opts, reconnection: false });
           socket.on("connect_error", (e: Error) => reject(new Error("connect_error " + e.message)));
