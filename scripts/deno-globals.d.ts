@@ -5,6 +5,9 @@ declare namespace Deno {
     hostname: string;
     port: number;
   }
+  function cwd(): string;
+  function readTextFileSync(path: string): string;
+  function readFile(path: string): Promise<Uint8Array>;
   function upgradeWebSocket(req: Request): { socket: WebSocket; response: Response };
   function serve(
     options: { port?: number; hostname?: string | undefined; onListen?: (addr: unknown) => void },

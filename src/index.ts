@@ -28,7 +28,7 @@ export { Decoder, encode, hasBinary, PacketType, ParseError } from "./socket/par
 export type { DecoderOptions, Packet } from "./socket/parser.ts";
 
 export { EngineServer } from "./engine/server.ts";
-export type { ConnectionError, EngineServerEvents } from "./engine/server.ts";
+export type { ConnectionError, EngineMiddleware, EngineServerEvents, MiddlewareResponse } from "./engine/server.ts";
 export { EngineSocket } from "./engine/socket.ts";
 export type { EngineCloseReason, EngineSocketEvents, ReadyState } from "./engine/socket.ts";
 export type { Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
@@ -102,7 +102,11 @@ export { announceRestored, restoreClient, socketRecordOf } from "./socket/restor
 export type { SocketRecord } from "./socket/restore.ts";
 
 export { defaultScheduler } from "./ports.ts";
+export { createLogger, debugEnabled } from "./util/logger.ts";
+export type { Logger, LogScope } from "./util/logger.ts";
+export { IGNORED_OPTIONS } from "./socket/options.ts";
 export type {
+  ClientFiles,
   Fanout,
   RequestContext,
   Scheduler,

@@ -67,6 +67,24 @@ export interface RequestContext {
    * Web `req.body` stream
    */
   readBody?(limit: number): Promise<string>;
+  /** the body as bytes, with the same limit (a v3 client's binary polling payload); default: `req.body` */
+  readBytes?(limit: number): Promise<Uint8Array>;
+  /**
+   * the runtime's own request and response (Node's `IncomingMessage` and `ServerResponse`), handed to
+   * `io.engine.use` middlewares so Connect middlewares (express-session, passport, helmet) run unchanged
+   */
+  native?: { req: unknown; res: unknown };
+}
+
+/**
+ * The socket.io client bundle (`socket.io-client/dist`), for `serveClient`. The adapter reads it where the
+ * runtime has a file system (src/ never touches one); the core answers with ETag/304 and gzip.
+ */
+export interface ClientFiles {
+  /** the bundle's version (socket.io-client's package.json), used as its ETag */
+  readonly version: string;
+  /** the bytes of `dist/<name>`, or undefined when the file does not exist */
+  read(name: string): Promise<Uint8Array | undefined>;
 }
 
 /** What a timer is for (see `Scheduler.setTimeout`). */
@@ -104,4 +122,6 @@ export interface Servable {
   close(): Promise<void> | void;
   /** hands the server the runtime's native fan-out, where there is one */
   setFanout?(fanout: Fanout): void;
+  /** hands the server the client bundle's files, where the runtime can read them (`serveClient`) */
+  setClientFiles?(files: ClientFiles): void;
 }

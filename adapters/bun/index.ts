@@ -3,6 +3,9 @@
  * structural types (no bun-types in shared code). A translation layer only.
  */
 import type { Fanout, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+import { readClientFiles } from "../shared/client-files.ts";
+
+export { readClientFiles };
 
 /** The parts of Bun's `ServerWebSocket` used here. */
 export interface BunWebSocket {
@@ -102,6 +105,8 @@ export function bunFanout(server: BunServer): Fanout & { published: number } {
 /** The `fetch` and `websocket` options for your own `Bun.serve({ ...createHandler(io), port })`. */
 export function createHandler(io: Servable | Servable[], fallback?: ServeOptions["fetch"]): BunHandler {
   const servers = (Array.isArray(io) ? io : [io]) as Timed[];
+  const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
+  if (files) { for (const s of servers) s.setClientFiles?.(files); }
   let fanoutSet = false;
   return {
     idleTimeout: idleSeconds(servers, 255),

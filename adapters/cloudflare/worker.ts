@@ -68,7 +68,8 @@ export function createWorker<Env>(
   return {
     async fetch(request, env, ctx) {
       const url = new URL(request.url);
-      if (!paths.some((p) => url.pathname === p || url.pathname + "/" === p)) {
+      // a prefix, as the engine matches its path (engine.io's rule)
+      if (!paths.some((p) => url.pathname.startsWith(p) || url.pathname + "/" === p)) {
         return options.fetch ? options.fetch(request, env, ctx) : new Response("Not Found", { status: 404 });
       }
       const sid = url.searchParams.get("sid");

@@ -1,7 +1,31 @@
 /**
  * Deno adapter: `Deno.serve` and `Deno.upgradeWebSocket`. A translation layer only; no `node:` imports.
  */
-import type { RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+
+const BUNDLE_FILE = /^socket\.io(\.msgpack|\.esm)?(\.min)?\.js(\.map)?$/;
+
+/**
+ * The socket.io client bundle for `serveClient`, from `node_modules/socket.io-client` under `dir` (default:
+ * the working directory, where Deno 2 installs an app's npm packages). Undefined when it is absent or the
+ * process may not read it (`--allow-read`).
+ */
+export function readClientFiles(dir: string = Deno.cwd()): ClientFiles | undefined {
+  const root = `${dir}/node_modules/socket.io-client`;
+  let version: string;
+  try {
+    version = (JSON.parse(Deno.readTextFileSync(`${root}/package.json`)) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+  return {
+    version,
+    read: (name) =>
+      BUNDLE_FILE.test(name)
+        ? Deno.readFile(`${root}/dist/${name}`).catch(() => undefined)
+        : Promise.resolve(undefined),
+  };
+}
 
 /** Options of `serve` (and, without `port`/`hostname`, of `createHandler`). */
 export interface ServeOptions extends HandlerOptions {
@@ -67,6 +91,8 @@ export function createHandler(
 ): (req: Request, info?: ConnInfo) => Promise<Response> {
   const servers = Array.isArray(io) ? io : [io];
   const abortSignal = options.abortSignal ?? false;
+  const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
+  if (files) { for (const s of servers) s.setClientFiles?.(files); }
   return async (req: Request, info?: ConnInfo): Promise<Response> => {
     const ctx: RequestContext = { remoteAddress: info?.remoteAddr?.hostname };
     // an explicit onAbort keeps the core from reading `req.signal` (see HandlerOptions.abortSignal)

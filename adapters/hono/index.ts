@@ -5,7 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext, WSMessageReceive } from "hono/ws";
-import type { RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
 
 /** Options of the `portio` middleware. */
 export interface PortioHonoOptions {
@@ -14,6 +14,11 @@ export interface PortioHonoOptions {
   upgradeWebSocket?: UpgradeWebSocket<any, any>;
   /** the peer address for `socket.handshake.address` (e.g. from hono's `getConnInfo`) */
   remoteAddress?: (c: Context) => string | undefined;
+  /**
+   * the socket.io client bundle for `serveClient`: Hono runs where there may be no file system, so pass
+   * `readClientFiles()` of portio/node, portio/deno or portio/bun on those runtimes
+   */
+  clientFiles?: ClientFiles;
 }
 
 /** Node's `@hono/node-server` puts the IncomingMessage in `c.env`; elsewhere pass `remoteAddress`. */
@@ -59,6 +64,7 @@ function events(handler: WebSocketHandler) {
 /** A Hono middleware serving Portio servers on their paths; every other request goes on to your routes. */
 export function portio(io: Servable | Servable[], options: PortioHonoOptions = {}): MiddlewareHandler {
   const servers = Array.isArray(io) ? io : [io];
+  if (options.clientFiles) { for (const s of servers) s.setClientFiles?.(options.clientFiles); }
   return async (c, next) => {
     const url = new URL(c.req.url);
     const server = servers.find((s) => s.matches(url));

@@ -20,11 +20,17 @@ export function requestView(req: IncomingMessage): RequestLike & { readonly path
     method: req.method ?? "GET",
     headers: new RecordHeaders(req.headers),
     pathname: q === -1 ? path : path.slice(0, q),
+    native: req,
   };
 }
 
 /** Reads the body up to `limit` bytes; past it, stops reading and fails (the reply will close the socket). */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return readBuffer(req, limit).then((b) => b.toString());
+}
+
+/** The body's bytes up to `limit`, as `readBody`. */
+export function readBuffer(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -45,7 +51,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     };
     const onEnd = () => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString());
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
     const onError = (err: Error) => {
       cleanup();
@@ -63,6 +69,8 @@ export function contextFor(req: IncomingMessage, res: ServerResponse): RequestCo
     // a parked GET whose connection closed before we answered
     onAbort: (cb) => res.once("close", () => !res.writableEnded && cb()),
     readBody: (limit) => readBody(req, limit),
+    readBytes: (limit) => readBuffer(req, limit),
+    native: { req, res },
   };
 }
 

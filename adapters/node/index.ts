@@ -3,12 +3,15 @@
  * translation layer only: the protocol lives in src/. The app's own routes go to `fetch` through
  * `@hono/node-server`'s Request/Response bridge.
  */
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { HeaderList, type Reply, type Servable, type WebSocketHandler } from "../../src/index.ts";
 import { contextFor, requestView, writeRawReply, writeReply } from "./http.ts";
 import { bindWebSocket } from "./websocket.ts";
 import { requirePeer } from "./peer.ts";
+import { readClientFiles } from "../shared/client-files.ts";
+
+export { readClientFiles };
 
 const { getRequestListener } = requirePeer<typeof import("@hono/node-server")>("@hono/node-server", "portio/node");
 const { WebSocketServer } = requirePeer<typeof import("ws")>("ws", "portio/node");
@@ -54,6 +57,8 @@ export function attach(
   options: Pick<ServeOptions, "fetch"> = {},
 ): void {
   const servers = toList(io);
+  const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
+  if (files) { for (const s of servers) s.setClientFiles?.(files); }
   const maxPayload = Math.max(...servers.map((s) => s.maxPayload));
   const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, perMessageDeflate: false });
   const upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
@@ -87,7 +92,7 @@ export function attach(
     answer.then(
       (r) => (r ? writeReply(req, res, r) : ((res.statusCode = 404), res.end())),
       (err) => {
-        console.error("portio: request failed", err);
+        logError(server, "request failed", err);
         if (!res.headersSent) res.statusCode = 500;
         res.end();
       },
@@ -108,14 +113,22 @@ export function attach(
       wss.handleUpgrade(req, socket, head, (ws) => bindWebSocket(ws, handler));
       return undefined;
     };
-    server.respond(view, { remoteAddress: req.socket.remoteAddress, upgrade }).then(
+    // middlewares (`io.engine.use`) get a response object as engine.io gives them; it is never written
+    const native = { req, res: new ServerResponse(req) };
+    server.respond(view, { remoteAddress: req.socket.remoteAddress, upgrade, native }).then(
       (r) => (r ? writeRawReply(socket, r) : undefined),
       (err) => {
-        console.error("portio: upgrade failed", err);
+        logError(server, "upgrade failed", err);
         socket.destroy();
       },
     );
   });
+}
+
+function logError(server: Servable, what: string, err: unknown): void {
+  const logger = (server as { logger?: { error(...args: unknown[]): void } }).logger;
+  if (logger) logger.error(what, err);
+  else console.error(`portio: ${what}`, err);
 }
 
 /** For a `Servable` without `respond`: its `Response` as a reply (rare: every Portio server has both). */

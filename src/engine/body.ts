@@ -12,18 +12,49 @@ export class PayloadTooLargeError extends Error {
 
 /** Web `Request` bodies; adapters with a cheaper reader pass `RequestContext.readBody` instead. */
 export async function readBodyLimited(req: RequestLike, limit: number): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  const r = req as { text?: () => Promise<string> };
+  const whole = await readChunks(req, limit, r.text && (() => r.text!()), (chunk) => {
+    text += decoder.decode(chunk, { stream: true });
+  });
+  return whole ?? text + decoder.decode();
+}
+
+/** The body as bytes (a v3 client's binary polling payload), with the same limit. */
+export async function readBytesLimited(req: RequestLike, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const r = req as { arrayBuffer?: () => Promise<ArrayBuffer> };
+  const whole = await readChunks(
+    req,
+    limit,
+    r.arrayBuffer && (async () => new Uint8Array(await r.arrayBuffer!())),
+    (chunk) => void chunks.push(chunk),
+  );
+  if (whole) return whole;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) (out.set(c, at), (at += c.byteLength));
+  return out;
+}
+
+/** Streams the body to `onChunk` within `limit`, or returns `whole()` when a checked Content-Length allows. */
+async function readChunks<T>(
+  req: RequestLike,
+  limit: number,
+  whole: (() => Promise<T>) | undefined,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<T | undefined> {
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`body of ${declared} bytes`);
-  const r = req as { body?: ReadableStream<Uint8Array> | null; text?: () => Promise<string> };
+  const r = req as { body?: ReadableStream<Uint8Array> | null };
   // with a Content-Length (already checked against the limit) the runtime reads exactly that many bytes,
   // and its native text() is much cheaper than a stream loop; only chunked bodies need counting
-  if (declared !== null && r.text) return r.text();
+  if (declared !== null && whole) return whole();
   const body = r.body;
-  if (!body) return "";
+  if (!body) return undefined;
   const reader = body.getReader();
-  const decoder = new TextDecoder();
   let total = 0;
-  let text = "";
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -32,7 +63,7 @@ export async function readBodyLimited(req: RequestLike, limit: number): Promise<
       reader.cancel().catch(() => {});
       throw new PayloadTooLargeError(`body over ${limit} bytes`);
     }
-    text += decoder.decode(value, { stream: true });
+    onChunk(value);
   }
-  return text + decoder.decode();
+  return undefined;
 }

@@ -23,6 +23,11 @@ export interface RequestLike {
   readonly method: string;
   /** The request headers. */
   readonly headers: HeadersLike;
+  /**
+   * the runtime's own request object when this is a view over one (Node's `IncomingMessage`): kept with the
+   * session so `socket.request` is what socket.io gives there, with what Connect middlewares set on it
+   */
+  readonly native?: unknown;
 }
 
 /** Read-only headers over a plain record with lower-case names (Node's `IncomingMessage.headers`). */
@@ -56,7 +61,9 @@ export class RecordHeaders implements HeadersLike {
  * reading a finished request's headers, so Web headers are copied once; a record view is kept as is.
  */
 export function snapshotRequest(req: RequestLike): RequestLike {
-  if (req.headers instanceof RecordHeaders) return { url: req.url, method: req.method, headers: req.headers };
+  if (req.headers instanceof RecordHeaders) {
+    return { url: req.url, method: req.method, headers: req.headers, native: req.native };
+  }
   const record: Record<string, string> = {};
   req.headers.forEach((v, k) => Object.defineProperty(record, k, { value: v, enumerable: true }));
   return { url: req.url, method: req.method, headers: new RecordHeaders(record) };
@@ -100,18 +107,18 @@ export interface Reply {
   status: number;
   /** The response headers. */
   headers: HeaderList;
-  /** The response body. */
-  body: string | null;
+  /** The response body: text, or bytes (the client bundle). */
+  body: string | Uint8Array | null;
   /** a runtime's own 101 response to a WebSocket upgrade (Deno, Workers), returned as is */
   response?: Response;
 }
 
-export function reply(status: number, headers: HeaderList, body: string | null): Reply {
+export function reply(status: number, headers: HeaderList, body: string | Uint8Array | null): Reply {
   return { status, headers, body };
 }
 
 /** The Web `Response` of a `Reply`. */
 export function toResponse(r: Reply): Response {
   if (r.response) return r.response;
-  return new Response(r.body, { status: r.status, headers: r.headers.toHeaders() });
+  return new Response(r.body as BodyInit | null, { status: r.status, headers: r.headers.toHeaders() });
 }

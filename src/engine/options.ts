@@ -3,6 +3,7 @@ import type { CorsOptions } from "./cors.ts";
 import type { RequestLike } from "./http.ts";
 import type { Scheduler } from "../ports.ts";
 import { defaultScheduler } from "../ports.ts";
+import type { Logger } from "../util/logger.ts";
 
 /** The `cookie` option: the session cookie's attributes. */
 export interface CookieOptions {
@@ -33,8 +34,13 @@ export type AllowRequest = (
 
 /** The Engine.IO options of `new Server(options)` (engine.io's names and defaults). */
 export interface EngineOptions {
-  /** path of the Engine.IO endpoint; a trailing slash is added (default "/socket.io") */
+  /**
+   * path of the Engine.IO endpoint (default "/socket.io"), matched as a prefix like engine.io: a trailing slash
+   * is added unless `addTrailingSlash` is false, and every request under it is the engine's
+   */
   path?: string;
+  /** engine.io's `addTrailingSlash` (default true): false matches "/socket.io" as a bare prefix */
+  addTrailingSlash?: boolean;
   /** ms between server pings (default 25000) */
   pingInterval?: number;
   /** ms to wait for a pong before closing with "ping timeout" (default 20000) */
@@ -57,12 +63,18 @@ export interface EngineOptions {
   generateId?: (req: RequestLike) => string | Promise<string>;
   /** timers; a Durable Object supplies one driven by a single alarm */
   scheduler?: Scheduler;
+  /** debug lines, warnings and errors (see util/logger.ts) */
+  logger?: Partial<Logger>;
+  /** also serve Engine.IO v3 clients (socket.io-client 2.x), as socket.io 4 does (default false) */
+  allowEIO3?: boolean;
 }
 
 /** The engine options with their defaults applied. */
 export interface ResolvedEngineOptions {
   /** Endpoint path (default "/socket.io/"). */
   path: string;
+  /** Also accept the path without its trailing slash (`/socket.io?EIO=4…`). */
+  addTrailingSlash: boolean;
   /** ms between server pings. */
   pingInterval: number;
   /** ms to wait for a pong. */
@@ -85,12 +97,15 @@ export interface ResolvedEngineOptions {
   generateId: ((req: RequestLike) => string | Promise<string>) | undefined;
   /** The timer source. */
   scheduler: Scheduler;
+  allowEIO3: boolean;
 }
 
 export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
-  const path = (opts.path ?? "/socket.io").replace(/\/$/, "") + "/";
+  const addTrailingSlash = opts.addTrailingSlash ?? true;
+  const bare = (opts.path ?? "/socket.io").replace(/\/$/, "");
   return {
-    path,
+    path: addTrailingSlash ? bare + "/" : bare,
+    addTrailingSlash,
     pingInterval: opts.pingInterval ?? 25000,
     pingTimeout: opts.pingTimeout ?? 20000,
     upgradeTimeout: opts.upgradeTimeout ?? 10000,
@@ -102,6 +117,7 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     cookie: opts.cookie === true ? {} : opts.cookie || undefined,
     generateId: opts.generateId,
     scheduler: opts.scheduler ?? defaultScheduler,
+    allowEIO3: opts.allowEIO3 ?? false,
   };
 }
 

@@ -10,9 +10,14 @@ import { EngineRequestError, ERROR_CODES } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
 import { decodePayload, EngineParseError } from "./packet.ts";
 import { EngineSocket, type SessionConfig } from "./socket.ts";
-import { PollingTransport, WebSocketTransport } from "./transports.ts";
-import { PayloadTooLargeError, readBodyLimited } from "./body.ts";
+import { type EngineProtocol, PollingTransport, WebSocketTransport } from "./transports.ts";
+import { decodeBinaryPayloadV3, decodePayloadV3 } from "./packet-v3.ts";
+import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.ts";
 import { randomId } from "../util/id.ts";
+import { createLogger, type Logger } from "../util/logger.ts";
+import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
+
+export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
 
 /** A refused request, as the `connection_error` event reports it. */
 export interface ConnectionError {
@@ -42,13 +47,15 @@ export interface EngineServerEvents {
 class WsBinding implements WebSocketHandler {
   #transport: WebSocketTransport | undefined;
   #attach: ((ws: WebSocketTransport) => boolean) | undefined;
+  #protocol: EngineProtocol;
 
-  constructor(attach: (ws: WebSocketTransport) => boolean) {
+  constructor(attach: (ws: WebSocketTransport) => boolean, protocol: EngineProtocol) {
     this.#attach = attach;
+    this.#protocol = protocol;
   }
 
   onOpen(ws: WebSocketLike): void {
-    this.#transport = new WebSocketTransport(ws);
+    this.#transport = new WebSocketTransport(ws, this.#protocol);
     this.#attach!(this.#transport);
     this.#attach = undefined; // its closure holds the handshake's request: let it go
   }
@@ -73,12 +80,17 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   readonly clients: Map<string, EngineSocket> = new Map();
   /** the runtime's native fan-out, set by an adapter that has one (Bun) */
   fanout: Fanout | undefined;
+  readonly logger: Logger;
   #session: SessionConfig;
+  #given: EngineOptions;
+  #middlewares: EngineMiddleware[] = [];
 
   /** @ignore Created by the socket.io `Server`. */
   constructor(opts: EngineOptions = {}) {
     super();
+    this.#given = opts;
     this.opts = resolveEngineOptions(opts);
+    this.logger = createLogger("engine", opts.logger);
     const o = this.opts;
     this.#session = {
       pingInterval: o.pingInterval,
@@ -87,7 +99,32 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       maxHttpBufferSize: o.maxHttpBufferSize,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       scheduler: o.scheduler,
+      logger: this.logger,
     };
+  }
+
+  /**
+   * Options given after construction (socket.io's `io.attach(srv, opts)`, `io.path(p)`): with socket.io's
+   * precedence, those given to the constructor win unless `override`. Sessions opened from now on use them.
+   */
+  configure(opts: EngineOptions, override = false): void {
+    this.#given = override ? { ...this.#given, ...opts } : { ...opts, ...this.#given };
+    Object.assign(this.opts, resolveEngineOptions(this.#given));
+    const o = this.opts;
+    Object.assign(this.#session, {
+      pingInterval: o.pingInterval,
+      pingTimeout: o.pingTimeout,
+      upgradeTimeout: o.upgradeTimeout,
+      maxHttpBufferSize: o.maxHttpBufferSize,
+      upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
+      scheduler: o.scheduler,
+    });
+  }
+
+  /** Adds a middleware run on every engine request (see `EngineMiddleware`). */
+  use(fn: EngineMiddleware): this {
+    this.#middlewares.push(fn);
+    return this;
   }
 
   /** Largest WebSocket message a runtime should accept (the `Servable` port). */
@@ -100,9 +137,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return this.clients.size;
   }
 
-  /** Whether a request is for this server (its path). */
+  /**
+   * Whether a request is for this server: its path is a prefix of the request's, as in engine.io
+   * (`/socket.io/default/?EIO=4` is the engine's, and an unknown file under the path gets the engine's 400
+   * "Transport unknown"). The bare path without its trailing slash is accepted too.
+   */
   matches(url: Pick<URL, "pathname">): boolean {
-    return url.pathname === this.opts.path || url.pathname + "/" === this.opts.path;
+    const p = url.pathname;
+    return p.startsWith(this.opts.path) || p + "/" === this.opts.path;
   }
 
   /**
@@ -126,6 +168,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const sid = q.get("sid");
     const isUpgrade = (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
     try {
+      if (this.#middlewares.length) await applyMiddlewares(this.#middlewares, req, ctx, headers);
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
       if (sid !== null) {
         const session = this.clients.get(sid)!;
@@ -135,6 +178,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       return await this.#handshake(req, transport, ctx, headers);
     } catch (err) {
       if (!(err instanceof EngineRequestError)) throw err;
+      this.logger.debug(`request refused: ${err.message}`, err.context);
       if (this.hasListeners("connection_error")) {
         this.emitReserved("connection_error", { req, code: err.code, message: err.message, context: err.context });
       }
@@ -154,7 +198,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     if (!(this.opts.transports as string[]).includes(transport)) {
       throw new EngineRequestError(ERROR_CODES.UNKNOWN_TRANSPORT, { transport });
     }
-    if (q.get("EIO") !== "4") {
+    if (q.get("EIO") !== "4" && !(q.get("EIO") === "3" && this.opts.allowEIO3)) {
       throw new EngineRequestError(ERROR_CODES.UNSUPPORTED_PROTOCOL_VERSION, { protocol: q.get("EIO") });
     }
     if (transport === "websocket" && (!isUpgrade || !ctx.upgrade)) {
@@ -212,22 +256,25 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const remote = ctx.remoteAddress ?? "";
     // the session outlives this request (see snapshotRequest)
     const snapshot = snapshotRequest(req);
+    const protocol: EngineProtocol = new URL(req.url).searchParams.get("EIO") === "3" ? 3 : 4;
+    if (this.#middlewares.length) keepWhatMiddlewaresSet(req, snapshot);
     if (transport === "websocket") {
       const handler = this.#wsHandler((ws) => {
-        const session = new EngineSocket(id, snapshot, remote, ws, this.#session);
+        const session = new EngineSocket(id, snapshot, remote, ws, this.#session, protocol);
         this.#register(session);
         return true;
-      });
+      }, protocol);
       return this.#upgrade(ctx, handler, headers);
     }
-    const polling = new PollingTransport();
-    const session = new EngineSocket(id, snapshot, remote, polling, this.#session);
+    const polling = new PollingTransport(protocol);
+    const session = new EngineSocket(id, snapshot, remote, polling, this.#session, protocol);
     this.#register(session);
     // the open packet goes out as the body of this very GET
     return polling.handleGet(this.#onAbort(req, ctx), headers);
   }
 
   #register(session: EngineSocket): void {
+    this.logger.debug(`handshake ${session.id} over ${session.transport.name}`);
     this.clients.set(session.id, session);
     session.on("close", () => {
       if (this.clients.get(session.id) === session) this.clients.delete(session.id);
@@ -250,10 +297,12 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     heartbeat: { nextPingIn: number; pongWithin?: number },
   ): { session: EngineSocket; handler: WebSocketHandler } {
     let created: EngineSocket | undefined;
+    // the first request's URL says which protocol the session speaks (a v3 one with `allowEIO3`)
+    const protocol: EngineProtocol = new URL(request.url).searchParams.get("EIO") === "3" ? 3 : 4;
     const handler = this.#wsHandler((transport) => {
-      created = new EngineSocket(id, request, remoteAddress, transport, this.#session);
+      created = new EngineSocket(id, request, remoteAddress, transport, this.#session, protocol);
       return true;
-    });
+    }, protocol);
     handler.onOpen(ws);
     const session = created!;
     this.clients.set(id, session);
@@ -265,8 +314,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** Builds the adapter-facing handler; `attach` decides what the new socket is for. */
-  #wsHandler(attach: (ws: WebSocketTransport) => boolean): WebSocketHandler {
-    return new WsBinding(attach);
+  #wsHandler(attach: (ws: WebSocketTransport) => boolean, protocol: EngineProtocol): WebSocketHandler {
+    return new WsBinding(attach, protocol);
   }
 
   /** Hands the upgrade to the adapter; a 101 `Response` from the runtime (Deno, Workers) is passed through. */
@@ -293,7 +342,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const handler = this.#wsHandler((ws) => {
       session.maybeUpgrade(ws);
       return true;
-    });
+    }, session.protocol);
     return this.#upgrade(ctx, handler, headers);
   }
 
@@ -312,13 +361,17 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       session.onClose("transport error", "data request overlap from client");
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "POST_OVERLAP" });
     }
+    // a v3 client with XHR2 sends a payload holding binary as bytes (engine.io-parser 2 "binary payload")
+    const binaryV3 = session.protocol === 3 &&
+      (req.headers.get("content-type") ?? "").startsWith("application/octet-stream");
     polling.posting = true;
-    let body: string;
+    let body: string | Uint8Array;
     try {
       const limit = this.opts.maxHttpBufferSize;
       const declared = req.headers.get("content-length");
       if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`body of ${declared} bytes`);
-      body = ctx.readBody ? await ctx.readBody(limit) : await readBodyLimited(req, limit);
+      if (binaryV3) body = ctx.readBytes ? await ctx.readBytes(limit) : await readBytesLimited(req, limit);
+      else body = ctx.readBody ? await ctx.readBody(limit) : await readBodyLimited(req, limit);
     } catch (err) {
       session.onClose("transport error", err instanceof PayloadTooLargeError ? "payload too large" : "body read error");
       headers.set("Content-Type", "text/plain");
@@ -329,7 +382,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     }
     let packets;
     try {
-      packets = decodePayload(body);
+      packets = typeof body !== "string"
+        ? decodeBinaryPayloadV3(body)
+        : session.protocol === 3
+        ? decodePayloadV3(body)
+        : decodePayload(body);
     } catch (err) {
       session.onClose("parse error", err instanceof EngineParseError ? err.message : String(err));
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "PARSE_ERROR" });

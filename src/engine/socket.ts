@@ -2,6 +2,8 @@
  * One Engine.IO session: the state machine, the write buffer, the heartbeat and the polling → websocket
  * upgrade (engine.io-protocol.md, "Heartbeat" and "Upgrade"). Knows nothing of namespaces.
  */
+import { decodePacketV3 } from "./packet-v3.ts";
+import type { Logger } from "../util/logger.ts";
 import { Emitter } from "../util/emitter.ts";
 import type { Scheduler } from "../ports.ts";
 import type { RequestLike } from "./http.ts";
@@ -14,7 +16,7 @@ import {
   type RawData,
   type SharedMessage,
 } from "./packet.ts";
-import type { PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
+import type { EngineProtocol, PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
 
 /** The state of an Engine.IO session. */
 export type ReadyState = "opening" | "open" | "closing" | "closed";
@@ -36,6 +38,7 @@ export interface SessionConfig {
   maxHttpBufferSize: number;
   upgrades: string[];
   scheduler: Scheduler;
+  logger: Logger;
 }
 
 /** Events of an Engine.IO session. */
@@ -80,8 +83,8 @@ class SessionEvents implements TransportEvents {
 
 /** One Engine.IO session (engine.io's `Socket`, `socket.conn` in socket.io). */
 export class EngineSocket extends Emitter<EngineSocketEvents> {
-  /** The Engine.IO protocol version. */
-  readonly protocol = 4;
+  /** The Engine.IO protocol version: 4, or 3 for a socket.io-client 2.x session (`allowEIO3`): v3 framing, and the client pings. */
+  readonly protocol: EngineProtocol;
   /** "opening", "open", "closing" or "closed". */
   readyState: ReadyState = "opening";
   /** Whether an upgrade is in progress. */
@@ -105,8 +108,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     readonly remoteAddress: string,
     transport: Transport,
     config: SessionConfig,
+    protocol: EngineProtocol = 4,
   ) {
     super();
+    this.protocol = protocol;
     this.#config = config;
     this.transport = transport;
     this.#bind(transport);
@@ -237,7 +242,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     }
     let packet: Packet;
     try {
-      packet = decodePacket(raw);
+      packet = this.protocol === 3 ? decodePacketV3(raw) : decodePacket(raw);
     } catch (err) {
       return this.onClose("parse error", err instanceof EngineParseError ? err.message : String(err));
     }
@@ -262,12 +267,19 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
         } catch (err) {
           // an app listener threw: report it and go on with the next packet, on every runtime and
           // transport alike (socket.io would let it escape and crash the process)
-          console.error("portio: uncaught error in a listener", err);
+          this.#config.logger.error("uncaught error in a listener", err);
         }
         return;
       case "close":
         return this.onClose("transport close", "client sent a close packet");
       case "ping":
+        if (this.protocol === 3) {
+          // v3: the client pings and the server answers with the same data
+          this.#schedulePing();
+          this.#sendPacket("pong", packet.data);
+          this.emitReserved("heartbeat");
+          return;
+        }
         // v4 reversed the heartbeat: only the server pings (spec "From v3 to v4")
         return this.onClose("parse error", "invalid heartbeat direction");
       default:
@@ -278,6 +290,18 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   #schedulePing(delay = this.#config.pingInterval, pongWithin = this.#config.pingTimeout): void {
     const s = this.#config.scheduler;
+    if (this.protocol === 3) {
+      // v3: no server pings; a client silent for pingInterval + pingTimeout is gone (engine.io's rule)
+      s.clearTimeout(this.#pingTimeoutTimer);
+      this.#pingTimeoutTimer = s.setTimeout(
+        () => {
+          if (this.readyState !== "closed") this.onClose("ping timeout");
+        },
+        delay + pongWithin,
+        "heartbeat",
+      );
+      return;
+    }
     s.clearTimeout(this.#pingIntervalTimer);
     this.#pingIntervalTimer = s.setTimeout(
       () => {
@@ -329,7 +353,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       onPacket: (raw) => {
         let packet: Packet;
         try {
-          packet = decodePacket(raw);
+          packet = this.protocol === 3 ? decodePacketV3(raw) : decodePacket(raw);
         } catch {
           return fail();
         }
@@ -347,6 +371,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
           old.discard();
           this.transport = ws;
           this.#bind(ws);
+          this.#config.logger.debug(`session ${this.id} upgraded to websocket`);
           this.emitReserved("upgrade", ws);
           this.#flush();
         } else {
@@ -356,9 +381,16 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     };
   }
 
-  /** Server-initiated close: flush what is buffered first, then close the transport. */
+  /**
+   * Server-initiated close: flush what is buffered first, then close the transport. `discard` (the server
+   * shutting down) drops the buffer, and a polling session with no parked GET ends at once instead of waiting
+   * for a GET that may never come: its heartbeat timers would otherwise keep the process alive.
+   */
   close(discard = false): void {
     if (this.readyState !== "open" && this.readyState !== "opening") return;
+    if (discard && this.transport.name === "polling" && !this.transport.writable) {
+      return this.onClose("forced close");
+    }
     this.readyState = "closing";
     const finish = () => this.transport.close(() => this.onClose("forced close"));
     if (discard) this.#writeBuffer = [];
@@ -379,6 +411,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** @ignore Closes the session (called by the transports and the heartbeat). */
   onClose(reason: EngineCloseReason, description?: string | Error): void {
     if (this.readyState === "closed") return;
+    this.#config.logger.debug(`session ${this.id} closed: ${reason}${description ? ` (${description})` : ""}`);
     const wasClosing = this.readyState === "closing";
     this.readyState = "closed";
     const s = this.#config.scheduler;

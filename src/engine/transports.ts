@@ -6,6 +6,10 @@
 import type { WebSocketLike } from "../ports.ts";
 import { encodeForWebSocket, encodePayload, type Packet, type RawData, type SharedMessage } from "./packet.ts";
 import { type HeaderList, type Reply, reply } from "./http.ts";
+import { encodeForWebSocketV3, encodePayloadV3 } from "./packet-v3.ts";
+
+/** Engine.IO protocol revision of a session: 4, or 3 for socket.io-client 2.x (`allowEIO3`) */
+export type EngineProtocol = 3 | 4;
 
 /** What a transport reports to its session. */
 export interface TransportEvents {
@@ -63,7 +67,7 @@ export class WebSocketTransport implements Transport {
   #lastWrite = -1;
 
   /** Wraps an upgraded WebSocket. */
-  constructor(ws: WebSocketLike) {
+  constructor(ws: WebSocketLike, readonly protocol: EngineProtocol = 4) {
     this.#ws = ws;
   }
 
@@ -92,7 +96,8 @@ export class WebSocketTransport implements Transport {
   send(packets: Packet[]): void {
     if (this.#closed) return;
     this.#lastWrite = currentTurn();
-    for (const p of packets) this.#ws.send(encodeForWebSocket(p));
+    const encode = this.protocol === 3 ? encodeForWebSocketV3 : encodeForWebSocket;
+    for (const p of packets) this.#ws.send(encode(p));
   }
 
   /** One text message, no Packet objects: the hot path of acks, emits and broadcasts. */
@@ -154,6 +159,12 @@ export class PollingTransport implements Transport {
   #closing: (() => void) | undefined;
   #discarded = false;
 
+  constructor(readonly protocol: EngineProtocol = 4) {}
+
+  #encode(packets: readonly Packet[]): string {
+    return this.protocol === 3 ? encodePayloadV3(packets) : encodePayload(packets);
+  }
+
   get writable(): boolean {
     return this.#poll !== undefined;
   }
@@ -200,7 +211,7 @@ export class PollingTransport implements Transport {
     let list = packets;
     const closing = this.#closing;
     if (closing) list = [...packets, { type: "close" }];
-    poll.resolve(reply(200, poll.headers, encodePayload(list)));
+    poll.resolve(reply(200, poll.headers, this.#encode(list)));
     if (closing) {
       this.#closing = undefined;
       closing();
@@ -223,6 +234,6 @@ export class PollingTransport implements Transport {
   abort(): void {
     const poll = this.#poll;
     this.#poll = undefined;
-    poll?.resolve(reply(200, poll.headers, encodePayload([{ type: "noop" }])));
+    poll?.resolve(reply(200, poll.headers, this.#encode([{ type: "noop" }])));
   }
 }

@@ -5,6 +5,7 @@
  * node answered or the timeout elapsed. A subclass supplies the transport: `doPublish`, `doPublishResponse`,
  * `serverCount`, and calls `onMessage` for whatever arrives. Web platform APIs only: it runs on any runtime.
  */
+import { defaultLogger } from "../util/logger.ts";
 import { InMemoryAdapter } from "./memory.ts";
 import { type Packet, PacketType } from "../socket/parser.ts";
 import type { BroadcastOptions, Room, SocketDetails, StoreNamespace, StoreSocket } from "./types.ts";
@@ -142,7 +143,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       try {
         d.run();
       } catch (err) {
-        console.error("portio: error in a cluster delivery", err);
+        (this.nsp.logger ?? defaultLogger).error("error in a cluster delivery", err);
       }
     }
     if (this.#deliveries.length > 0 || this.#idle.length === 0) return;
@@ -344,7 +345,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       this.#handle(message as ClusterMessage, offset);
     } catch (err) {
       // another process wrote it: a malformed message must not take this node down
-      console.error("portio: cannot handle a cluster message", message.type, err);
+      (this.nsp.logger ?? defaultLogger).error("cannot handle a cluster message", message.type, err);
     }
   }
 

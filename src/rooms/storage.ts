@@ -8,6 +8,7 @@
  * Keys, under the given prefix and the namespace: `p:<offset>` a stored broadcast, `r:<pid>` a session.
  * Offsets are fixed-width base-36 (time, then a counter), so storage's key order is emission order.
  */
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import { InMemoryAdapter } from "./memory.ts";
 import { includes } from "./session-aware.ts";
 import { type Packet, PacketType } from "../socket/parser.ts";
@@ -41,12 +42,17 @@ export async function deleteKeys(storage: KeyValueStorage, keys: readonly string
 }
 
 /** A write nobody awaits: Durable Objects hold outgoing messages until pending writes are stored. */
-export function putQuietly(storage: KeyValueStorage, key: string, value: unknown): void {
+export function putQuietly(
+  storage: KeyValueStorage,
+  key: string,
+  value: unknown,
+  logger: Logger = defaultLogger,
+): void {
   try {
-    storage.put(key, value).catch((err) => console.error(`portio: storage write of ${key} failed`, err));
+    storage.put(key, value).catch((err) => logger.error(`storage write of ${key} failed`, err));
   } catch (err) {
     // not structured-cloneable, or over the value size limit (128 KiB, 2 MiB on SQLite-backed objects)
-    console.error(`portio: storage write of ${key} refused`, err);
+    logger.error(`storage write of ${key} refused`, err);
   }
 }
 
@@ -120,7 +126,7 @@ export class StorageSessionAdapter extends InMemoryAdapter {
         except: [...(opts.except ?? [])],
         data: packet.data as unknown[],
       };
-      putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored);
+      putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored, this.nsp.logger);
       this.#maybeSweep();
     }
     super.broadcast(packet, opts);
@@ -129,7 +135,7 @@ export class StorageSessionAdapter extends InMemoryAdapter {
   /** Stores a disconnected socket's session. */
   override persistSession(session: SessionToPersist): void {
     const stored: StoredSession = { ...session, disconnectedAt: Date.now() };
-    putQuietly(this.#storage, `${this.#prefix}r:${session.pid}`, stored);
+    putQuietly(this.#storage, `${this.#prefix}r:${session.pid}`, stored, this.nsp.logger);
     this.#maybeSweep();
   }
 
@@ -154,7 +160,7 @@ export class StorageSessionAdapter extends InMemoryAdapter {
     const now = Date.now();
     if (now - this.#lastSweep < this.#sweepEvery) return;
     this.#lastSweep = now;
-    this.#sweep(now).catch((err) => console.error("portio: recovery sweep failed", err));
+    this.#sweep(now).catch((err) => (this.nsp.logger ?? defaultLogger).error("recovery sweep failed", err));
   }
 
   async #sweep(now: number): Promise<void> {

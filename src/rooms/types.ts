@@ -1,4 +1,5 @@
 /** The room store contract (socket.io calls it "adapter"): what a namespace needs from membership + fan-out. */
+import type { Logger } from "../util/logger.ts";
 import type { Packet } from "../socket/parser.ts";
 import type { Fanout, Scheduler } from "../ports.ts";
 import type { SharedMessage } from "../engine/packet.ts";
@@ -112,6 +113,8 @@ export interface StoreNamespace {
   readonly _outgoingListeners: number;
   /** next id for a packet that expects acks */
   _nextAckId(): number;
+  /** where the store reports errors (the server's logger); the console one when absent */
+  readonly logger?: Logger;
 }
 
 export type { Packet };

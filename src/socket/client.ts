@@ -47,6 +47,8 @@ export class Client {
     this.#connectTimer = scheduler.setTimeout(() => {
       if (this.nsps.size === 0) this.close();
     }, server._opts.connectTimeout);
+    // Socket.IO v4 protocol (socket.io-client 2.x, `allowEIO3`): the main namespace is joined implicitly
+    if (conn.protocol === 3) void this.#connect("/", {});
   }
 
   /** socket.io's `client.sockets`, by socket id (built on demand: `nsps` is what routing needs) */
@@ -86,6 +88,11 @@ export class Client {
 
   #onpacket(packet: Packet): void {
     if (packet.type === PacketType.CONNECT) {
+      if (this.conn.protocol === 3) {
+        // v4 protocol: `40/nsp?token=x,` carries the auth as the namespace's query string
+        const url = new URL(packet.nsp, "https://socket.io");
+        return void this.#connect(url.pathname, Object.fromEntries(url.searchParams));
+      }
       const auth = (packet.data ?? {}) as Record<string, unknown>;
       return void this.#connect(packet.nsp, auth);
     }
@@ -108,12 +115,13 @@ export class Client {
       const nsp = await this.server._namespaceFor(name, auth);
       if (this.conn.readyState !== "open") return;
       if (!nsp) {
+        this.server.logger.debug(`client ${this.id}: no namespace ${name}`);
         this._write(encode({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } }), {});
         return;
       }
       await nsp._add(this, auth);
     } catch (err) {
-      console.error("portio: error while connecting to namespace", name, err);
+      this.server.logger.error("error while connecting to namespace", name, err);
     } finally {
       this.#connecting.delete(name);
       if (this.#connecting.size === 0) this.#connecting = undefined;
@@ -176,6 +184,7 @@ export class Client {
   }
 
   #onclose(reason: EngineCloseReason | DisconnectReason, description?: unknown): void {
+    this.server.logger.debug(`client ${this.id} closed: ${reason}`);
     this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
     for (const socket of [...this.nsps.values()]) socket._onclose(reason as DisconnectReason, description);
     this.nsps.clear();

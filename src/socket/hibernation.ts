@@ -136,7 +136,7 @@ export class Hibernation {
     try {
       ws.serializeAttachment(a);
     } catch (err) {
-      console.error("portio: serializeAttachment failed", err);
+      this.#server.logger.error("serializeAttachment failed", err);
     }
   }
 
@@ -145,7 +145,7 @@ export class Hibernation {
     this.#record(session);
     if (!write) return;
     this.#attach(session, ws);
-    putQuietly(this.#storage, `${this.#prefix}c:${session.id}`, engineRecordOf(session));
+    putQuietly(this.#storage, `${this.#prefix}c:${session.id}`, engineRecordOf(session), this.#server.logger);
     for (const s of this.#sockets.get(session) ?? []) this.#markDirty(s);
   }
 
@@ -158,7 +158,7 @@ export class Hibernation {
     if (!recorded) return;
     const keys = [`${this.#prefix}c:${session.id}`];
     for (const s of sockets ?? []) keys.push(this.#socketKey(session.id, s.nsp.name));
-    deleteKeys(this.#storage, keys).catch((err) => console.error("portio: storage delete failed", err));
+    deleteKeys(this.#storage, keys).catch((err) => this.#server.logger.error("storage delete failed", err));
   }
 
   #socketKey(sid: string, nsp: string): string {
@@ -185,7 +185,7 @@ export class Hibernation {
       this.#dirty.delete(socket);
       if (this.#recorded.has(session)) {
         this.#storage.delete(this.#socketKey(session.id, socket.nsp.name)).catch((err) =>
-          console.error("portio: storage delete failed", err)
+          this.#server.logger.error("storage delete failed", err)
         );
       }
     });
@@ -220,7 +220,7 @@ export class Hibernation {
       }
       if (json !== undefined && this.#saved.get(s) === json) continue;
       if (json !== undefined) this.#saved.set(s, json);
-      putQuietly(this.#storage, this.#socketKey(s.conn.id, s.nsp.name), record);
+      putQuietly(this.#storage, this.#socketKey(s.conn.id, s.nsp.name), record, this.#server.logger);
     }
   }
 

@@ -2,6 +2,7 @@
  * A namespace: its sockets, its middlewares, its room store, and the broadcast shortcuts socket.io puts on
  * it (`io.of("/x").to(room).emit(...)`). `ParentNamespace` serves dynamic namespaces (RegExp or function).
  */
+import type { Logger } from "../util/logger.ts";
 import { Emitter } from "../util/emitter.ts";
 import type { Fanout, Scheduler } from "../ports.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
@@ -81,6 +82,11 @@ export class Namespace<
     return this.server.engine.fanout;
   }
 
+  /** the server's logger, for its room store */
+  get logger(): Logger {
+    return this.server.logger;
+  }
+
   /** sockets of this namespace with `onAnyOutgoing` listeners (kept by Socket) */
   _outgoingListeners = 0;
 
@@ -112,8 +118,14 @@ export class Namespace<
       const err = await this.#run(socket);
       if (err || client.conn.readyState !== "open") socket._cleanup();
       if (err) {
+        this.server.logger.debug(`${this.name}: middleware refused client ${client.id}: ${err.message}`);
         if (client.conn.readyState !== "open") return;
-        const data = err.data === undefined ? { message: err.message } : { message: err.message, data: err.data };
+        // v4 protocol (socket.io-client 2.x): the error's data, or its message (socket.io's choice)
+        const data = client.conn.protocol === 3
+          ? (err.data || err.message)
+          : err.data === undefined
+          ? { message: err.message }
+          : { message: err.message, data: err.data };
         socket._packet({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
         return;
       }

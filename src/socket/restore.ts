@@ -95,7 +95,7 @@ export function announceRestored(sockets: readonly AnySocket[]): void {
       socket.nsp._emit("connect", socket);
       socket.nsp._emit("connection", socket);
     } catch (err) {
-      console.error("portio: uncaught error in a connection listener of a restored socket", err);
+      socket.nsp.server.logger.error("uncaught error in a connection listener of a restored socket", err);
     }
   }
 }

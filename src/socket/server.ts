@@ -3,10 +3,11 @@
  * Engine.IO server underneath. Runtime adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { Fanout, RequestContext } from "../ports.ts";
+import type { ClientFiles, Fanout, RequestContext } from "../ports.ts";
+import { ClientBundle } from "./client-bundle.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { EngineOptions } from "../engine/options.ts";
-import type { Reply, RequestLike } from "../engine/http.ts";
+import { type Reply, type RequestLike, toResponse } from "../engine/http.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
 import { SessionAwareAdapter } from "../rooms/session-aware.ts";
 import type { Room, SocketId, StoreNamespace } from "../rooms/types.ts";
@@ -23,6 +24,8 @@ import type {
   EventParams,
   EventsMap,
 } from "./typed-events.ts";
+import { checkServerOptions, notAPortioStore } from "./options.ts";
+import { createLogger, type Logger } from "../util/logger.ts";
 
 /** Options of `connectionStateRecovery` (socket.io's names and defaults). */
 export interface ConnectionStateRecoveryOptions {
@@ -49,6 +52,28 @@ export interface ServerOptions extends EngineOptions {
   adapter?: AdapterFactory | AdapterConstructor;
   /** remove dynamic child namespaces once empty (default false) */
   cleanupEmptyChildNamespaces?: boolean;
+  /** serve the socket.io client bundle under `path` where the runtime adapter can read it (default true) */
+  serveClient?: boolean;
+  /**
+   * where debug lines, warnings and errors go (default: `console` for warnings and errors, debug lines when
+   * `DEBUG=portio:*`); any object with debug/info/warn/error, such as `console`, pino or winston
+   */
+  logger?: Partial<Logger>;
+  // accepted with socket.io's types and ignored (see README "Options"); listed so typed apps compile
+  /** not implemented: only socket.io's default parser is spoken */
+  parser?: object;
+  /** not implemented: WebSocket frames are not compressed */
+  perMessageDeflate?: boolean | object;
+  /** not implemented: polling responses are not compressed */
+  httpCompression?: boolean | object;
+  /** not implemented: each runtime adapter brings its own WebSocket server */
+  wsEngine?: unknown;
+  /** not implemented */
+  initialPacket?: unknown;
+  /** not implemented: the runtime adapter answers upgrades that are not Portio's */
+  destroyUpgrade?: boolean;
+  /** not implemented (see destroyUpgrade) */
+  destroyUpgradeTimeout?: number;
 }
 
 interface ResolvedServerOptions {
@@ -99,11 +124,21 @@ export class Server<
   readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
   #parents = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   #regexParents = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
-  #adapterFactory: AdapterFactory | AdapterConstructor | undefined;
+  #adapterGiven: AdapterFactory | AdapterConstructor | undefined;
+  #adapterFactory: AdapterFactory | undefined;
+  #serveClientGiven: boolean | undefined;
+  #serveClient: boolean;
+  #bundle: ClientBundle | undefined;
+
+  /** debug lines, warnings and errors of the socket.io layer (the `logger` option, else console + DEBUG) */
+  readonly logger: Logger;
 
   /** Creates a server; nothing listens until a runtime entry serves it. */
   constructor(opts: ServerOptions = {}) {
     super();
+    this.logger = createLogger("socket", (opts as ServerOptions | undefined)?.logger);
+    checkServerOptions(opts, this.logger);
+    opts ??= {};
     this.engine = new EngineServer(opts);
     this._opts = {
       connectTimeout: opts.connectTimeout ?? 45000,
@@ -116,7 +151,10 @@ export class Server<
         skipMiddlewares: opts.connectionStateRecovery.skipMiddlewares ?? true,
       }
       : undefined;
-    this.#adapterFactory = opts.adapter;
+    this.#adapterFactory = opts.adapter && portioStoreFactory(opts.adapter as AdapterFactory);
+    this.#adapterGiven = opts.adapter;
+    this.#serveClientGiven = opts.serveClient;
+    this.#serveClient = opts.serveClient ?? true;
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     this.engine.on("connection", (conn) => new Client(this, conn));
   }
@@ -176,8 +214,9 @@ export class Server<
   adapter(): AdapterFactory | AdapterConstructor | undefined;
   adapter(factory: AdapterFactory | AdapterConstructor): this;
   adapter(factory?: AdapterFactory | AdapterConstructor): this | AdapterFactory | AdapterConstructor | undefined {
-    if (factory === undefined) return this.#adapterFactory;
-    this.#adapterFactory = factory;
+    if (factory === undefined) return this.#adapterGiven;
+    this.#adapterFactory = portioStoreFactory(factory as AdapterFactory);
+    this.#adapterGiven = factory;
     for (const nsp of this._nsps.values()) {
       const old = nsp.adapter;
       nsp.adapter = nsp._initAdapter();
@@ -188,26 +227,71 @@ export class Server<
 
   /** @ignore The room store of a new namespace (the `adapter` option, or the in-memory store). */
   _createAdapter(nsp: StoreNamespace): InMemoryAdapter {
-    const make = this.#adapterFactory;
-    if (make) {
-      // a class (socket.io's form) has a prototype; an arrow factory has none. A `function` factory
-      // called with `new` still returns the object it builds.
-      return make.prototype ? new (make as AdapterConstructor)(nsp) : (make as AdapterFactory)(nsp);
+    if (this.#adapterFactory) {
+      const store: unknown = this.#adapterFactory(nsp);
+      if (!(store instanceof InMemoryAdapter)) {
+        // let the foreign store release what it opened (a Redis reader) before refusing it
+        void Promise.resolve().then(() => (store as { close?: () => unknown } | null)?.close?.()).catch(() => {});
+        throw notAPortioStore("a factory whose store is not a Portio one");
+      }
+      return store;
     }
     if (this._recovery) return new SessionAwareAdapter(nsp, this._recovery.maxDisconnectionDuration);
     return new InMemoryAdapter(nsp);
   }
 
+  /**
+   * Options given after construction (a runtime entry's `attach(srv, opts)`): checked like the
+   * constructor's; constructor options win, as in socket.io.
+   */
+  _configure(opts: ServerOptions | undefined): void {
+    if (!opts) return;
+    checkServerOptions(opts, this.logger);
+    this.engine.configure(opts);
+    if (opts.serveClient !== undefined && this.#serveClientGiven === undefined) this.#serveClient = opts.serveClient;
+  }
+
+  /** socket.io's `io.serveClient(v)`: whether the client bundle is served under the path (default true). */
+  serveClient(): boolean;
+  serveClient(v: boolean): this;
+  serveClient(v?: boolean): this | boolean {
+    if (v === undefined) return this.#serveClient;
+    this.#serveClient = v;
+    return this;
+  }
+
+  /** socket.io's `io.path(p)`: the endpoint's path, for requests from now on. */
+  path(): string;
+  path(v: string): this;
+  path(v?: string): this | string {
+    if (v === undefined) return this.engine.opts.path.replace(/\/$/, "");
+    checkServerOptions({ path: v }, this.logger);
+    this.engine.configure({ path: v }, true);
+    return this;
+  }
+
   // ---- adapter-facing -----------------------------------------------------------------------------------
 
   /** Answers a request for this server's path, or undefined when the path is not ours. */
-  handle(req: Request, ctx?: RequestContext): Promise<Response | undefined> {
-    return this.engine.handle(req, ctx);
+  async handle(req: Request, ctx?: RequestContext): Promise<Response | undefined> {
+    const r = await this.respond(req, ctx);
+    return r && toResponse(r);
   }
 
   /** `handle` as a `Reply` record, for adapters that write responses themselves (Node). */
   respond(req: RequestLike, ctx?: RequestContext): Promise<Reply | undefined> {
+    // the client bundle: a GET for a `.js`/`.map` name, checked cheaply before the engine's URL parse
+    if (this.#bundle && this.#serveClient && req.method === "GET" && req.url.includes("/socket.io.")) {
+      const url = new URL(req.url);
+      const name = ClientBundle.fileOf(url.pathname, this.engine.opts.path.replace(/\/$/, ""));
+      if (name) return this.#bundle.reply(req, name);
+    }
     return this.engine.respond(req, ctx);
+  }
+
+  /** An adapter that can read `socket.io-client/dist` hands it over (`serveClient`, see ports.ts). */
+  setClientFiles(files: ClientFiles): void {
+    this.#bundle = new ClientBundle(files);
   }
 
   /** Whether `url` is for this server (its `path`), for adapters that route upgrades themselves. */
@@ -394,4 +478,22 @@ export class Server<
     this.engine.close();
     for (const nsp of this._nsps.values()) await nsp.adapter.close();
   }
+}
+
+/**
+ * The `adapter` option as a factory. A Portio store class is accepted as socket.io accepts its adapter class;
+ * any other class is a socket.io adapter (socket.io-redis' `RedisAdapter`, …), refused with a pointer to
+ * portio/redis. A plain factory is checked when it first returns a store (`_createAdapter`).
+ */
+function portioStoreFactory(adapter: AdapterFactory): AdapterFactory {
+  const proto = (adapter as { prototype?: unknown }).prototype;
+  if (proto instanceof InMemoryAdapter) {
+    const Store = adapter as unknown as new (nsp: StoreNamespace) => InMemoryAdapter;
+    return (nsp) => new Store(nsp);
+  }
+  const source = Function.prototype.toString.call(adapter);
+  const classLike = /^class[\s{]/.test(source) ||
+    (typeof proto === "object" && proto !== null && Object.getOwnPropertyNames(proto).length > 1);
+  if (classLike) throw notAPortioStore(`the class ${adapter.name || "(anonymous)"}`);
+  return adapter;
 }

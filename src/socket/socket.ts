@@ -133,6 +133,9 @@ export class Socket<
       this.data = previous.data as SocketData;
       this.recovered = true;
       this.#session = previous;
+    } else if (client.conn.protocol === 3) {
+      // Socket.IO v4 protocol (socket.io-client 2.x): the client derives its id from the engine's
+      this.id = nsp.name === "/" ? client.id : `${nsp.name}#${client.id}`;
     } else {
       this.id = randomId();
       this.pid = recovery ? randomId() : undefined;
@@ -154,9 +157,14 @@ export class Socket<
     return this.client.conn;
   }
 
-  /** the first HTTP request of the connection */
-  get request(): RequestLike {
-    return this.client.conn.request;
+  /**
+   * the first HTTP request of the connection: on Node the `IncomingMessage` (as in socket.io, with what
+   * `io.engine.use` middlewares set on it, such as `session`), elsewhere the Web `Request`'s view
+   */
+  // deno-lint-ignore no-explicit-any
+  get request(): RequestLike & Record<string, any> {
+    const req = this.client.conn.request;
+    return (req.native ?? req) as RequestLike;
   }
 
   /** Whether the socket is disconnected. */
@@ -181,8 +189,11 @@ export class Socket<
     for (const args of session?.missedPackets ?? []) {
       this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
     }
-    const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
-    this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    if (this.client.conn.protocol === 3) this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
+    else {
+      const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
+      this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
+    }
   }
 
   /** Lets native fan-out reach this socket once its connection is an open WebSocket (see rooms/memory.ts). */

@@ -6,6 +6,7 @@
  * engine/restore.ts). Any other timer (an ack timeout, `connectTimeout`) holds a closure that hibernation
  * would lose, so it stays a real `setTimeout` and keeps the object in memory until it fires or is cleared.
  */
+import { defaultLogger, type Logger } from "./logger.ts";
 import type { Scheduler, TimerKind } from "../ports.ts";
 
 /** The part of Durable Object storage the scheduler needs. */
@@ -26,6 +27,8 @@ export interface AlarmSchedulerOptions {
   maxCoalesce?: number;
   /** clock, for tests */
   now?: () => number;
+  /** where a failing timer or alarm call is reported (default: console) */
+  logger?: Logger;
 }
 
 class AlarmTimer {
@@ -47,12 +50,14 @@ export class AlarmScheduler implements Scheduler {
   /** the alarm time last asked of storage, undefined when none is known to be set */
   #armed: number | undefined;
   #syncQueued = false;
+  #logger: Logger;
 
   /** Creates the scheduler over a storage's alarm. */
   constructor(storage: AlarmStorage, options: AlarmSchedulerOptions = {}) {
     this.#storage = storage;
     this.#maxCoalesce = options.maxCoalesce ?? 1000;
     this.#now = options.now ?? Date.now;
+    this.#logger = options.logger ?? defaultLogger;
   }
 
   /** heartbeat timers pending */
@@ -103,7 +108,7 @@ export class AlarmScheduler implements Scheduler {
       try {
         t.fn();
       } catch (err) {
-        console.error("portio: uncaught error in a timer", err);
+        this.#logger.error("uncaught error in a timer", err);
       }
     }
     this.#queueSync();
@@ -126,12 +131,12 @@ export class AlarmScheduler implements Scheduler {
     if (!top) {
       if (this.#armed === undefined) return;
       this.#armed = undefined;
-      this.#storage.deleteAlarm().catch((err) => console.error("portio: deleteAlarm failed", err));
+      this.#storage.deleteAlarm().catch((err) => this.#logger.error("deleteAlarm failed", err));
       return;
     }
     if (this.#armed !== undefined && this.#armed <= top.at) return;
     this.#armed = top.at;
-    this.#storage.setAlarm(top.at).catch((err) => console.error("portio: setAlarm failed", err));
+    this.#storage.setAlarm(top.at).catch((err) => this.#logger.error("setAlarm failed", err));
   }
 
   #push(t: AlarmTimer): void {

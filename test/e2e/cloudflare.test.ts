@@ -13,5 +13,8 @@ runSuite(
         "workerd ends the connection of a hibernatable WebSocket the server closed only after the client sent a frame " +
         "(a client that never speaks sees the close frame, not the end of the connection); the adapter accepts a " +
         "socket the engine closes at once without hibernation, but a probe that stays silent until upgradeTimeout hits it",
+      "no-client-bundle":
+        "a Worker has no file system to read socket.io-client from: serve its dist/ as static assets, or hand the files " +
+        "to `io.setClientFiles` (README, Cloudflare Workers)",
     }),
 );

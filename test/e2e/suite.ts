@@ -11,6 +11,8 @@ import rooms from "./suite/rooms.ts";
 import recovery from "./suite/recovery.ts";
 import badInput from "./suite/bad-input.ts";
 import socketioParity from "./suite/socketio-parity.ts";
+import dropin from "./suite/dropin.ts";
+import legacy from "./suite/legacy.ts";
 
 export type Section = (target: () => Target) => void;
 
@@ -29,6 +31,8 @@ export function runSuite(name: string, start: () => Promise<Target>): void {
       if (!target) throw new Error("fixture not started");
       return target;
     };
-    for (const section of [engine, namespaces, events, rooms, recovery, badInput, socketioParity]) section(get);
+    for (const section of [engine, namespaces, events, rooms, recovery, badInput, socketioParity, dropin, legacy]) {
+      section(get);
+    }
   });
 }
