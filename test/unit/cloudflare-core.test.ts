@@ -147,6 +147,51 @@ describe("StorageSessionAdapter", () => {
   });
 });
 
+describe("StorageSessionAdapter replay order", () => {
+  it("replays in emission order: many in one millisecond, across milliseconds, and after a restart with a clock behind", async () => {
+    const realNow = Date.now;
+    let now = 1_700_000_000_000;
+    Date.now = () => now;
+    try {
+      const storage = new MemoryStorage();
+      const make = () =>
+        new Server({
+          connectionStateRecovery: {},
+          adapter: (nsp) => new StorageSessionAdapter(nsp, storage, { prefix: "t:", maxDisconnectionDuration: 60_000 }),
+        });
+      const packet = (data: unknown[]) => ({ type: PacketType.EVENT, nsp: "/", data });
+      const first = make();
+      first.sockets.adapter.broadcast(packet(["m", -1]), { rooms: new Set() });
+      const offset = [...storage.map.keys()].at(-1)!.split(":").at(-1)!;
+      const sent: number[] = [];
+      // 40 in one millisecond: the counter goes past "z" (base 36) to "10", which must still sort after "z"
+      for (let i = 0; i < 40; i++) {
+        sent.push(i), first.sockets.adapter.broadcast(packet(["m", i]), { rooms: new Set() });
+      }
+      for (let i = 40; i < 45; i++) {
+        now += 1;
+        sent.push(i), first.sockets.adapter.broadcast(packet(["m", i]), { rooms: new Set() });
+      }
+      first.sockets.adapter.persistSession({ sid: "s", pid: "p", rooms: ["s"], data: null });
+      await first.close();
+      // the object restarts on a machine whose clock is 5 s behind: offsets must keep growing all the same
+      now -= 5000;
+      const second = make();
+      await tick(); // the new instance reads the last stored offset
+      for (let i = 45; i < 50; i++) {
+        sent.push(i), second.sockets.adapter.broadcast(packet(["m", i]), { rooms: new Set() });
+      }
+      await tick();
+      const session = await second.sockets.adapter.restoreSession("p", offset);
+      assert.ok(session, "not restored");
+      assert.deepEqual(session.missedPackets.map((p) => p[1]), sent);
+      await second.close();
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});
+
 /** A runtime socket that keeps its attachment through "hibernation" (structured clone, as workerd does). */
 function fakeSocket() {
   let attachment: unknown = null;
