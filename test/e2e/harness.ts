@@ -305,7 +305,7 @@ export async function rawWs(target: Target, path = "/socket.io/", query = "EIO=4
 }
 
 /** Resolves true when the socket closes within `ms`. */
-export async function closesWithin(r: RawWs, ms = 3000): Promise<boolean> {
+export function closesWithin(r: RawWs, ms = 3000): Promise<boolean> {
   return Promise.race([r.closed.then(() => true), sleep(ms).then(() => false)]);
 }
 

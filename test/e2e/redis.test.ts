@@ -438,7 +438,7 @@ describe("examples/fleet: two chat nodes, one chat", () => {
   });
 
   it("people on different nodes chat together and see each other in the member list", async () => {
-    const urls = await Promise.all([0, 1].map(async () => {
+    const urls = await Promise.all([0, 1].map(() => {
       const child = spawn(process.execPath, ["--import", "tsx", "examples/fleet/server.ts"], {
         env: { ...process.env, PORT: "0", HOST: "127.0.0.1", REDIS_URL: REDIS, STREAM: stream },
         stdio: ["ignore", "pipe", "pipe"],

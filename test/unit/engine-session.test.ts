@@ -263,4 +263,15 @@ describe("engine session", () => {
     assert.deepEqual(closed, [["forced close", undefined]]);
     assert.equal(s.readyState, "closed");
   });
+
+  it("close(true) discards what is buffered: the next GET carries only the close packet", async () => {
+    const t = new PollingTransport();
+    const { s, closed } = session(t);
+    s.open();
+    await poll(t);
+    s.send("never sent");
+    s.close(true);
+    assert.deepEqual(await poll(t), [{ type: "close" }]);
+    assert.deepEqual(closed, [["forced close", undefined]]);
+  });
 });

@@ -55,9 +55,9 @@ interface Raw {
 function overWs(r: RawWs): Raw {
   return {
     transport: "websocket",
-    async send(...packets) {
+    send(...packets) {
       for (const p of packets) r.ws.send(p);
-      return undefined;
+      return Promise.resolve(undefined);
     },
     async waitFor(pred, ms = 3000) {
       const deadline = Date.now() + ms;

@@ -71,6 +71,7 @@ const section: Section = (target) => {
       await p.post(`451-1["echo",{"_placeholder":true,"num":0}]\x1ebAQID`);
       let body = "";
       for (let i = 0; i < 5 && !body.includes("bAQID"); i++) body += await (await p.get()).text();
+      // deno-lint-ignore no-control-regex
       assert.match(body, /461-1\[\{"_placeholder":true,"num":0\}\]\x1ebAQID/);
     });
 
