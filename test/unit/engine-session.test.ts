@@ -202,6 +202,7 @@ describe("engine session", () => {
       s.transport.events.onPacket(raw!);
       assert.equal(closed[0]?.[0], reason, raw);
       assert.equal(s.readyState, "closed");
+      assert.deepEqual(ws.closes, [1000], "the WebSocket is closed normally (RFC 6455 1000)");
     }
   });
 

@@ -143,3 +143,25 @@ test("leaving a room or disconnecting unsubscribes its topics", () => {
   adapter.delAll("a");
   assert.equal(ps.topics.get("/\u0000s")!.size, 0);
 });
+
+test("a socket attached to topics twice counts once: members without a topic still get the broadcast", () => {
+  const ps = fakePubSub();
+  const { adapter, writes } = fakeNamespace(["ws", "poll"], ps.fanout);
+  adapter.addAll("ws", ["room"]);
+  adapter.addAll("poll", ["room"]);
+  adapter.attachTopics("ws", ps.sink("ws"));
+  adapter.attachTopics("ws", ps.sink("ws")); // an upgrade reported twice must not subscribe twice
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(["room"]) });
+  assert.deepEqual(ps.received.get("ws"), ['42["ev"]']);
+  assert.deepEqual(writes.get("poll")!.map((m) => (m as SharedMessage).wire), ['42["ev"]']);
+});
+
+test("without a runtime fan-out nothing is subscribed", () => {
+  const ps = fakePubSub();
+  const { adapter, writes } = fakeNamespace(["a"]);
+  adapter.addAll("a", ["room"]);
+  adapter.attachTopics("a", ps.sink("a"));
+  assert.equal(ps.topics.size, 0);
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(["room"]) });
+  assert.equal(writes.get("a")!.length, 1);
+});
