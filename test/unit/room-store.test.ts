@@ -165,3 +165,30 @@ test("without a runtime fan-out nothing is subscribed", () => {
   adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(["room"]) });
   assert.equal(writes.get("a")!.length, 1);
 });
+
+test("a room with no subscribed member is not published to the runtime: its members are written to", () => {
+  const ps = fakePubSub();
+  const { adapter, writes } = fakeNamespace(["poll"], ps.fanout);
+  adapter.addAll("poll", ["room"]);
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(["room"]) });
+  assert.deepEqual(ps.published, []);
+  assert.equal(writes.get("poll")!.length, 1);
+});
+
+test("sockets(rooms) lists the members of the rooms, once each", async () => {
+  const { adapter } = fakeNamespace(["a", "b", "c"]);
+  adapter.addAll("a", ["x", "y"]);
+  adapter.addAll("b", ["y"]);
+  assert.deepEqual([...(await adapter.sockets(new Set(["x", "y"])))].sort(), ["a", "b"]);
+  assert.deepEqual([...(await adapter.sockets(new Set()))].sort(), ["a", "b", "c"]);
+});
+
+test("a member id with no socket (leaving, not yet removed) is skipped, in one room and in several", () => {
+  const { adapter, writes } = fakeNamespace(["a"]);
+  adapter.addAll("a", ["x", "y"]);
+  adapter.addAll("ghost", ["x", "y"]);
+  for (const rooms of [["x"], ["x", "y"]]) {
+    adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(rooms) });
+  }
+  assert.equal(writes.get("a")!.length, 2);
+});
