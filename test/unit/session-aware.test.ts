@@ -43,6 +43,8 @@ describe("SessionAwareAdapter", () => {
     assert.deepEqual(session.data, { n: 1 });
     assert.equal(await adapter.restoreSession("p", lastOffset(first)), null, "restored twice");
     assert.equal(await adapter.restoreSession("unknown", lastOffset(first)), null);
+    adapter.persistSession({ sid: "s2", pid: "p2", rooms: ["s2"], data: null });
+    assert.equal(await adapter.restoreSession("p2", "not-an-offset"), null, "an unknown offset: a fresh session");
     await io.close();
   });
 
