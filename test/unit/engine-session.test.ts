@@ -275,4 +275,16 @@ describe("engine session", () => {
     assert.deepEqual(await poll(t), [{ type: "close" }]);
     assert.deepEqual(closed, [["forced close", undefined]]);
   });
+
+  it("a session that closes mid-upgrade closes the probe WebSocket normally too", async () => {
+    const t = new PollingTransport();
+    const { s, clock, closed } = session(t, { upgradeTimeout: 10_000 });
+    s.open();
+    await poll(t);
+    const ws = recordingWs();
+    s.maybeUpgrade(new WebSocketTransport(ws.like));
+    clock.advance(150); // ping at 100, no pong by 150: ping timeout while the probe is pending
+    assert.deepEqual(closed.map((c) => c[0]), ["ping timeout"]);
+    assert.deepEqual(ws.closes, [1000]);
+  });
 });
