@@ -150,9 +150,18 @@ function allMutants(filter?: string): Mutant[] {
 // ---- running ---------------------------------------------------------------------------------------------
 
 let restore: (() => void) | undefined;
+/** the running test process group (detached, so a Ctrl-C must stop it here) */
+let running: number | undefined;
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(sig, () => {
     restore?.();
+    if (running) {
+      try {
+        process.kill(-running, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     console.error(`\nmutate: ${sig}, original file restored`);
     process.exit(130);
   });
@@ -174,11 +183,13 @@ function runTests(globs: string[]): Promise<{ result: "pass" | "fail" | "timeout
       ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=tap", ...globs],
       { env: ENV, stdio: ["ignore", "pipe", "pipe"], detached: true, shell: false },
     );
+    running = child.pid;
     let out = "";
     let done = false;
     const finish = (result: "pass" | "fail" | "timeout", detail: string) => {
       if (done) return;
       done = true;
+      running = undefined;
       clearTimeout(timer);
       try {
         process.kill(-child.pid!, "SIGKILL");
