@@ -31,7 +31,6 @@ class MemoryStorage implements KeyValueStorage {
   alarmCalls = 0;
   get<T>(key: string): Promise<T | undefined>;
   get<T>(keys: string[]): Promise<Map<string, T>>;
-  // deno-lint-ignore require-await
   async get(k: string | string[]): Promise<unknown> {
     if (Array.isArray(k)) {
       this.#batch(k.length);
@@ -41,7 +40,6 @@ class MemoryStorage implements KeyValueStorage {
   }
   put<T>(key: string, value: T): Promise<void>;
   put<T>(entries: Record<string, T>): Promise<void>;
-  // deno-lint-ignore require-await
   async put(k: string | Record<string, unknown>, v?: unknown): Promise<void> {
     if (typeof k === "string") this.map.set(k, structuredClone(v));
     else {
@@ -51,7 +49,6 @@ class MemoryStorage implements KeyValueStorage {
   }
   delete(key: string): Promise<boolean>;
   delete(keys: string[]): Promise<number>;
-  // deno-lint-ignore require-await
   async delete(k: string | string[]): Promise<boolean | number> {
     if (Array.isArray(k)) {
       this.#batch(k.length);
@@ -59,7 +56,6 @@ class MemoryStorage implements KeyValueStorage {
     }
     return this.map.delete(k);
   }
-  // deno-lint-ignore require-await
   async list<T>(
     o: { start?: string; end?: string; prefix?: string; reverse?: boolean; limit?: number } = {},
   ): Promise<Map<string, T>> {
@@ -71,12 +67,10 @@ class MemoryStorage implements KeyValueStorage {
     if (o.limit !== undefined) keys = keys.slice(0, o.limit);
     return new Map(keys.map((k) => [k, structuredClone(this.map.get(k)) as T]));
   }
-  // deno-lint-ignore require-await
   async setAlarm(t: number): Promise<void> {
     this.alarm = t;
     this.alarmCalls++;
   }
-  // deno-lint-ignore require-await
   async deleteAlarm(): Promise<void> {
     this.alarm = null;
     this.alarmCalls++;
@@ -111,7 +105,6 @@ describe("AlarmScheduler", () => {
     assert.equal(s.size, 0);
   });
 
-  // deno-lint-ignore require-await
   it("a timer a little later than the one due runs with it (at most a tenth of its delay early)", async () => {
     const storage = new MemoryStorage();
     let now = 0;
