@@ -10,6 +10,7 @@ import type { Scheduler } from "../../src/ports.ts";
 import { EngineSocket, type SessionConfig } from "../../src/engine/socket.ts";
 import { PollingTransport, WebSocketTransport } from "../../src/engine/transports.ts";
 import { HeaderList } from "../../src/engine/http.ts";
+import { createLogger } from "../../src/util/logger.ts";
 import {
   decodePacket,
   decodePayload,
@@ -67,6 +68,7 @@ function session(transport: PollingTransport | WebSocketTransport, over: Partial
     maxHttpBufferSize: 10,
     upgrades: ["websocket"],
     scheduler: clock,
+    logger: createLogger("engine"),
     ...over,
   };
   const s = new EngineSocket("sid1", request as never, "", transport, config);
@@ -76,7 +78,8 @@ function session(transport: PollingTransport | WebSocketTransport, over: Partial
 }
 
 /** Parks a GET on a polling transport; resolves with the packets it delivers. */
-const poll = (t: PollingTransport) => t.handleGet(undefined, new HeaderList()).then((r) => decodePayload(r.body!));
+const poll = (t: PollingTransport) =>
+  t.handleGet(undefined, new HeaderList()).then((r) => decodePayload(r.body as string));
 
 describe("engine packet codec", () => {
   it("maps every packet type code both ways", () => {
@@ -260,19 +263,20 @@ describe("engine session", () => {
     t.events.onPacket("4too late");
     assert.deepEqual(got, [], "a closing session reads nothing more");
     assert.deepEqual((await poll(t)).map((p) => p.data), ["last words"]);
-    assert.deepEqual(await poll(t), [{ type: "close" }]);
+    // socket.io's closing bytes on polling: a noop, then the close packet (`6\x1e1`)
+    assert.deepEqual(await poll(t), [{ type: "noop" }, { type: "close" }]);
     assert.deepEqual(closed, [["forced close", undefined]]);
     assert.equal(s.readyState, "closed");
   });
 
-  it("close(true) discards what is buffered: the next GET carries only the close packet", async () => {
+  it("close(true) discards what is buffered: the next GET carries only the closing noop and close packet", async () => {
     const t = new PollingTransport();
     const { s, closed } = session(t);
     s.open();
     await poll(t);
     s.send("never sent");
     s.close(true);
-    assert.deepEqual(await poll(t), [{ type: "close" }]);
+    assert.deepEqual(await poll(t), [{ type: "noop" }, { type: "close" }]);
     assert.deepEqual(closed, [["forced close", undefined]]);
   });
 
