@@ -350,8 +350,13 @@ export async function pollingClosed(p: RawPolling, ms = 3000): Promise<boolean> 
     let res: Response;
     try {
       res = await fetch(p.url, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
-    } catch {
-      return false; // the GET stayed parked until the deadline: the session is alive
+    } catch (err) {
+      // the GET stayed parked until the deadline: the session is alive
+      if ((err as Error).name === "TimeoutError" || Date.now() >= deadline) return false;
+      // a pooled connection the server closed after its previous answer (workerd does after a 413 on a
+      // chunked body): a network error says nothing about the session, so ask again on a new connection
+      await new Promise((r) => setTimeout(r, 20));
+      continue;
     }
     const body = await res.text();
     if (res.status === 400) return true;
