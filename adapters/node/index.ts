@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { HeaderList, type Reply, type Servable, type WebSocketHandler } from "../../src/index.ts";
-import { contextFor, requestView, writeRawReply, writeReply } from "./http.ts";
+import { contextFor, requestView, withQuery, writeRawReply, writeReply } from "./http.ts";
 import { bindWebSocket } from "./websocket.ts";
 import { requirePeer } from "./peer.ts";
 import { readClientFiles } from "../shared/client-files.ts";
@@ -83,6 +83,7 @@ export function attach(
       else (res.statusCode = 404), res.end("Not Found");
       return;
     }
+    withQuery(req);
     const ctx = contextFor(req, res);
     const answer = server.respond
       ? server.respond(view, ctx)
@@ -113,6 +114,7 @@ export function attach(
       wss.handleUpgrade(req, socket, head, (ws) => bindWebSocket(ws, handler));
       return undefined;
     };
+    withQuery(req);
     // middlewares (`io.engine.use`) get a response object as engine.io gives them; it is never written
     const native = { req, res: new ServerResponse(req) };
     server.respond(view, { remoteAddress: req.socket.remoteAddress, upgrade, native }).then(
