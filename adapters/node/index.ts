@@ -13,8 +13,22 @@ import { readClientFiles } from "../shared/client-files.ts";
 
 export { readClientFiles };
 
-const { getRequestListener } = requirePeer<typeof import("@hono/node-server")>("@hono/node-server", "portio/node");
-const { WebSocketServer } = requirePeer<typeof import("ws")>("ws", "portio/node");
+/**
+ * The optional peers, loaded on the first `attach`/`serve` rather than at import: `import { Server } from
+ * "portio"` on Node loads this module (adapters/node/server.ts), and a `Server` never attached to an http
+ * server needs neither (a bare install must load). A missing one still fails with the package to install.
+ */
+let peers: {
+  getRequestListener: typeof import("@hono/node-server").getRequestListener;
+  WebSocketServer: typeof import("ws").WebSocketServer;
+} | undefined;
+function loadPeers(): NonNullable<typeof peers> {
+  return peers ??= {
+    getRequestListener: requirePeer<typeof import("@hono/node-server")>("@hono/node-server", "portio/node")
+      .getRequestListener,
+    WebSocketServer: requirePeer<typeof import("ws")>("ws", "portio/node").WebSocketServer,
+  };
+}
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -56,6 +70,7 @@ export function attach(
   httpServer: HttpServer,
   options: Pick<ServeOptions, "fetch"> = {},
 ): void {
+  const { getRequestListener, WebSocketServer } = loadPeers();
   const servers = toList(io);
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
   if (files) { for (const s of servers) s.setClientFiles?.(files); }

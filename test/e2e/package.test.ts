@@ -103,7 +103,12 @@ describe("the packed package, installed offline into fresh apps", () => {
     );
     ok(core, "import portio");
     assert.equal(core.stdout.trim(), "function");
-    const node = await run(process.execPath, ["-e", 'await import("portio/node")', "--input-type=module"], bare);
+    // the peers load on first use (so that `import { Server } from "portio"` loads on Node without them)
+    const node = await run(
+      process.execPath,
+      ["-e", 'const { serve } = await import("portio/node"); await serve([], { port: 0 })', "--input-type=module"],
+      bare,
+    );
     assert.notEqual(node.code, 0);
     assert.match(node.stderr, /portio\/node needs the optional peer dependency "@hono\/node-server": npm install/);
   });
