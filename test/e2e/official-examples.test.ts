@@ -212,6 +212,9 @@ describe("socket.io's official examples on Portio", { concurrency: 1 }, () => {
       const refused = await next<Error>(anonymous, "connect_error");
       assert.match(refused.message, /xhr poll error/);
       assert.equal((refused as unknown as { description: number }).description, 401);
+      // a WebSocket-only client: the middleware's 401 answers the upgrade request (engine.io's WebSocketResponse)
+      const anonymousWs = client(app.url, { transports: ["websocket"] });
+      assert.match((await next<Error>(anonymousWs, "connect_error")).message, /websocket error/);
 
       const login = await fetch(app.url + "/login", {
         method: "POST",
