@@ -85,6 +85,8 @@ export interface ClientFiles {
   readonly version: string;
   /** the bytes of `dist/<name>`, or undefined when the file does not exist */
   read(name: string): Promise<Uint8Array | undefined>;
+  /** brotli-compresses a file (`CompressionStream` has no brotli); without it the bundle is served gzipped */
+  brotli?(bytes: Uint8Array): Promise<Uint8Array>;
 }
 
 /** What a timer is for (see `Scheduler.setTimeout`). */

@@ -63,6 +63,19 @@ export function readBuffer(req: IncomingMessage, limit: number): Promise<Buffer>
   });
 }
 
+/**
+ * engine.io sets `req._query` (the parsed query) on every request it handles, and socket.io's docs and
+ * examples read it in `io.engine.use` middlewares (`req._query.sid === undefined` means a handshake), so
+ * Connect middlewares written for socket.io find it here too.
+ */
+export function withQuery(req: IncomingMessage): void {
+  const r = req as IncomingMessage & { _query?: Record<string, string> };
+  if (r._query !== undefined) return;
+  const url = req.url ?? "";
+  const q = url.indexOf("?");
+  r._query = q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
+}
+
 export function contextFor(req: IncomingMessage, res: ServerResponse): RequestContext {
   return {
     remoteAddress: req.socket.remoteAddress,

@@ -5,8 +5,9 @@
  */
 import { createServer, type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import type { Socket } from "node:net";
 import { HeaderList, type Reply, type Servable, type WebSocketHandler } from "../../src/index.ts";
-import { contextFor, requestView, writeRawReply, writeReply } from "./http.ts";
+import { contextFor, requestView, withQuery, writeRawReply, writeReply } from "./http.ts";
 import { bindWebSocket } from "./websocket.ts";
 import { requirePeer } from "./peer.ts";
 import { readClientFiles } from "../shared/client-files.ts";
@@ -94,6 +95,7 @@ export function attach(
       else (res.statusCode = 404), res.end("Not Found");
       return;
     }
+    withQuery(req);
     const ctx = contextFor(req, res);
     const answer = server.respond
       ? server.respond(view, ctx)
@@ -119,15 +121,24 @@ export function attach(
       if (httpServer.listenerCount("upgrade") === 1) socket.destroy();
       return;
     }
+    // middlewares (`io.engine.use`) get a response bound to the socket, as engine.io's WebSocketResponse: one
+    // that answers by itself (`res.writeHead(401); res.end()`, socket.io's passport-example) refuses the
+    // upgrade. Headers a passing middleware sets on it are not sent; it lets go of the socket before we write.
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.once("finish", () => socket.end());
+    const release = () => res.socket && res.detachSocket(socket as Socket);
     const upgrade = (handler: WebSocketHandler, headers: Headers) => {
+      release();
       upgradeHeaders.set(req, headers);
       wss.handleUpgrade(req, socket, head, (ws) => bindWebSocket(ws, handler));
       return undefined;
     };
-    // middlewares (`io.engine.use`) get a response object as engine.io gives them; it is never written
-    const native = { req, res: new ServerResponse(req) };
+    withQuery(req);
+    const native = { req, res };
     server.respond(view, { remoteAddress: req.socket.remoteAddress, upgrade, native }).then(
-      (r) => (r ? writeRawReply(socket, r) : undefined),
+      (r) => (r && !res.writableEnded ? (release(), writeRawReply(socket, r)) : undefined),
       (err) => {
         logError(server, "upgrade failed", err);
         socket.destroy();

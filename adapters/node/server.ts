@@ -29,6 +29,8 @@ export class Server<
   SocketData = any,
 > extends CoreServer<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   #httpServer: TServerInstance | undefined;
+  /** set by close(): socket.io lets a closed server attach again (`io.close(); io.listen(port)`) */
+  #closed = false;
 
   constructor(opts?: Partial<ServerOptions>);
   constructor(srv?: TServerInstance | number | string, opts?: Partial<ServerOptions>);
@@ -51,7 +53,10 @@ export class Server<
     if (!isHttpServer(srv) && !isPort(srv)) {
       throw new TypeError("portio: attach() takes an http server or a port, got " + typeof srv);
     }
-    if (this.#httpServer) throw new Error("portio: this Server is already attached to an http server");
+    if (this.#httpServer && !this.#closed) {
+      throw new Error("portio: this Server is already attached to an http server");
+    }
+    this.#closed = false;
     this._configure(opts);
     let server: TServerInstance;
     if (isPort(srv)) {
@@ -80,6 +85,7 @@ export class Server<
     await super.close();
     const server = this.#httpServer;
     if (!server) return fn?.();
+    this.#closed = true;
     await new Promise<void>((resolve) => {
       server.close((err?: Error) => {
         fn?.(err);

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { brotliCompress, constants } from "node:zlib";
 import process from "node:process";
 import type { ClientFiles } from "../../src/index.ts";
 
@@ -30,6 +31,15 @@ export function readClientFiles(): ClientFiles | undefined {
         NAME.test(name)
           ? readFile(join(dist, name)).then((b) => new Uint8Array(b), () => undefined)
           : Promise.resolve(undefined),
+      // once per file (the core caches it): the best quality, as socket.io serves a pre-built .br
+      brotli: (bytes) =>
+        new Promise((resolve, reject) =>
+          brotliCompress(
+            bytes,
+            { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } },
+            (err, out) => (err ? reject(err) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength))),
+          )
+        ),
     };
   }
   return undefined;

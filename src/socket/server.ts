@@ -284,7 +284,7 @@ export class Server<
     if (this.#bundle && this.#serveClient && req.method === "GET" && req.url.includes("/socket.io.")) {
       const url = new URL(req.url);
       const name = ClientBundle.fileOf(url.pathname, this.engine.opts.path.replace(/\/$/, ""));
-      if (name) return this.#bundle.reply(req, name);
+      if (name) return this.#bundle.reply(req, name, this.engine.opts.cors);
     }
     return this.engine.respond(req, ctx);
   }

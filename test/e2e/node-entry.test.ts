@@ -11,7 +11,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import session from "express-session";
 import { Server } from "portio";
@@ -52,6 +52,21 @@ describe("portio on Node: socket.io's entry shapes", () => {
     assert.equal(kind, "IncomingMessage", "socket.request is the IncomingMessage, as in socket.io");
     await io.close();
     assert.equal(http.listening, false, "close() closes the http server, as socket.io does");
+  });
+
+  it("io.close() then io.listen(port) serves again, as socket.io's restart", async () => {
+    const io = new Server(0);
+    await listening(io.httpServer as HttpServer);
+    const port = portOf(io.httpServer as HttpServer);
+    io.on("connection", (s) => s.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v)));
+    await io.close();
+    assert.throws(() => new Server().attach(createServer()).attach(createServer()), /already attached/);
+    io.listen(port);
+    await listening(io.httpServer as HttpServer);
+    const c = await connected(client(target(port)));
+    assert.equal(await c.timeout(3000).emitWithAck("echo", "again"), "again");
+    c.close();
+    await io.close();
   });
 
   it("new Server(port) and io.listen(port) create and own an http server", async () => {
@@ -160,10 +175,10 @@ describe('require("portio") (CommonJS, Node\'s require(esm))', () => {
       outfile: `${dir}/node_modules/portio/index.mjs`,
       logLevel: "silent",
     });
-    // the optional peers are loaded by name at run time (adapters/node/peer.ts), as from an installed package
-    for (const peer of ["ws", "@hono/node-server"]) {
-      mkdirSync(dirname(`${dir}/node_modules/${peer}`), { recursive: true });
-      symlinkSync(resolve(`node_modules/${peer}`), `${dir}/node_modules/${peer}`);
+    // the optional peers portio/node loads at run time (adapters/node/peer.ts), installed beside it as an app would
+    mkdirSync(`${dir}/node_modules/@hono`, { recursive: true });
+    for (const peer of ["ws", "@hono/node-server", "hono"]) {
+      symlinkSync(resolve("node_modules", peer), `${dir}/node_modules/${peer}`);
     }
     writeFileSync(
       `${dir}/node_modules/portio/package.json`,

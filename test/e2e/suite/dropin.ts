@@ -4,7 +4,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import type { Section } from "../suite.ts";
 import { client, connected } from "../harness.ts";
@@ -50,6 +50,40 @@ const section: Section = (target) => {
       assert.equal(raw.headers["content-encoding"], "gzip");
       assert.ok(gunzipSync(raw.body).equals(readFileSync(`${dist}/socket.io.min.js`)));
       assert.ok(raw.body.length < readFileSync(`${dist}/socket.io.min.js`).length / 2);
+    });
+
+    it("brotli or gzip, as the client ranks them (q, then its order: socket.io's negotiation)", async (t) => {
+      if (bundle(target())) return t.skip(bundle(target()));
+      if (target().knownDifferences["no-brotli-bundle"]) return t.skip(target().knownDifferences["no-brotli-bundle"]);
+      const raw = await rawGet(target().url, "/socket.io/socket.io.js", { "accept-encoding": "br, gzip" });
+      assert.equal(raw.headers["content-encoding"], "br");
+      assert.ok(brotliDecompressSync(raw.body).equals(readFileSync(`${dist}/socket.io.js`)));
+      for (const accept of ["br;q=0, gzip", "gzip, br, deflate", "br;q=0.5, gzip;q=0.8"]) {
+        const r = await rawGet(target().url, "/socket.io/socket.io.js", { "accept-encoding": accept });
+        assert.equal(r.headers["content-encoding"], "gzip", accept);
+      }
+    });
+
+    it("the bundle carries the cors option's headers (socket.io runs its cors middleware first)", async (t) => {
+      if (bundle(target())) return t.skip(bundle(target()));
+      const res = await fetch(`${target().url}/guarded/socket.io.min.js`, {
+        headers: { origin: "http://allowed.test" },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("access-control-allow-origin"), "http://allowed.test");
+      assert.equal(res.headers.get("access-control-allow-credentials"), "true");
+      await res.arrayBuffer();
+      const other = await fetch(`${target().url}/guarded/socket.io.min.js`, {
+        headers: { origin: "http://evil.test" },
+      });
+      assert.equal(other.headers.get("access-control-allow-origin"), null);
+      await other.arrayBuffer();
+    });
+
+    it("only socket.io's eight bundle names are served: socket.io.esm.js is the engine's 400", async () => {
+      const res = await fetch(`${target().url}/socket.io/socket.io.esm.js`);
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), { code: 0, message: "Transport unknown" });
     });
 
     it("an unknown file under the path is the engine's: 400 Transport unknown (as engine.io)", async () => {
