@@ -16,7 +16,7 @@ import {
   type FleetNode,
   PrivateRedis,
   type Runtime,
-  startNode,
+  startAll,
   stopNode,
   withRedis,
 } from "../fixture/redis/fleet.ts";
@@ -49,7 +49,7 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
     await withRedis(REDIS, (send) => send(["PING"])).catch((err) => {
       throw new Error(`Redis is not reachable at ${REDIS} (.ci/run starts it): ${err.message}`);
     });
-    nodes = await Promise.all(RUNTIMES.map((r) => startNode(r, r, env)));
+    nodes = await startAll(RUNTIMES.map((r) => [r, r]), env);
   });
   after(async () => {
     closeClients();
@@ -380,7 +380,7 @@ describe("redis fleet across a Redis restart", () => {
   before(async () => {
     await redis.start();
     const env = { REDIS_URL: redis.url, STREAM: PREFIX + "-restart" };
-    nodes = await Promise.all([startNode("node", "node", env), startNode("bun", "bun", env)]);
+    nodes = await startAll([["node", "node"], ["bun", "bun"]], env);
   });
   after(async () => {
     closeClients();
