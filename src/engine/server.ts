@@ -97,6 +97,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       pingTimeout: o.pingTimeout,
       upgradeTimeout: o.upgradeTimeout,
       maxHttpBufferSize: o.maxHttpBufferSize,
+      maxBufferedAmount: o.maxBufferedAmount,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       scheduler: o.scheduler,
       logger: this.logger,
@@ -116,6 +117,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       pingTimeout: o.pingTimeout,
       upgradeTimeout: o.upgradeTimeout,
       maxHttpBufferSize: o.maxHttpBufferSize,
+      maxBufferedAmount: o.maxBufferedAmount,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       scheduler: o.scheduler,
     });
@@ -125,6 +127,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   use(fn: EngineMiddleware): this {
     this.#middlewares.push(fn);
     return this;
+  }
+
+  /** Bytes a connection may have queued before it is closed as a slow consumer (the `Servable` port). */
+  get maxBufferedAmount(): number {
+    return this.opts.maxBufferedAmount;
   }
 
   /** Largest WebSocket message a runtime should accept (the `Servable` port). */

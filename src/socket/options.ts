@@ -87,6 +87,7 @@ const SPECS: Record<string, Spec> = {
   connectionStateRecovery: { check: isObject, type: "an object { maxDisconnectionDuration, skipMiddlewares }" },
   cleanupEmptyChildNamespaces: { check: isBoolean, type: "a boolean" },
   // Portio
+  maxBufferedAmount: { check: isNonNegative, type: "a number of bytes (>= 0)" },
   maxAttachments: { check: isNonNegative, type: "a number (>= 0)" },
   generateId: { check: isFunction, type: "a function (req) => string" },
   scheduler: { check: isObject, type: "a Scheduler { setTimeout, clearTimeout }" },

@@ -309,6 +309,11 @@ export class Server<
     return this.engine.opts.maxHttpBufferSize;
   }
 
+  /** Bytes a connection may have queued before it is closed as a slow consumer. */
+  get maxBufferedAmount(): number {
+    return this.engine.opts.maxBufferedAmount;
+  }
+
   // ---- namespaces ---------------------------------------------------------------------------------------
 
   /** Returns (creating it if needed) a namespace; a RegExp or function makes a dynamic parent namespace. */
