@@ -108,7 +108,7 @@ describe("fleet requests settle within requestTimeout whatever Redis does", () =
         try {
           const [fetched, tFetch] = await timed(() => ask<{ error?: string }>(c, "fetch", {}));
           const [emitted, tEmit] = await timed(() => ask<{ error: string | null }>(c, "whoami", "whoami"));
-          const [acked, tAck] = await timed(() => ask<{ error: string | null }>(c, "bcast-ack", {}, REQUEST_TIMEOUT));
+          const [, tAck] = await timed(() => ask<{ error: string | null }>(c, "bcast-ack", {}, REQUEST_TIMEOUT));
           console.log(
             `# ${runtime}, Redis ${label}: fetchSockets ${tFetch} ms (${fetched.error ?? "ok"}), ` +
               `serverSideEmitWithAck ${tEmit} ms (${emitted.error ?? "ok"}), broadcast acks ${tAck} ms`,
