@@ -13,8 +13,14 @@ import { readClientFiles } from "../shared/client-files.ts";
 
 export { readClientFiles };
 
-const { getRequestListener } = requirePeer<typeof import("@hono/node-server")>("@hono/node-server", "portio/node");
-const { WebSocketServer } = requirePeer<typeof import("ws")>("ws", "portio/node");
+// Loaded on first use, not at import: on Node, `import { Server } from "portio"` loads this module, and an
+// app must get as far as `attach`/`serve` (or `new Server(port)`) before a missing peer is reported.
+let honoNode: typeof import("@hono/node-server") | undefined;
+let wsModule: typeof import("ws") | undefined;
+const getRequestListener: typeof import("@hono/node-server").getRequestListener = (...args) =>
+  (honoNode ??= requirePeer<typeof import("@hono/node-server")>("@hono/node-server", "portio/node"))
+    .getRequestListener(...args);
+const wsPeer = (): typeof import("ws") => (wsModule ??= requirePeer<typeof import("ws")>("ws", "portio/node"));
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -71,7 +77,12 @@ export function attach(
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
   if (files) { for (const s of servers) s.setClientFiles?.(files); }
   const maxPayload = Math.max(...servers.map((s) => s.maxPayload));
-  const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, perMessageDeflate: false });
+  const wss = new (wsPeer().WebSocketServer)({
+    noServer: true,
+    maxPayload,
+    clientTracking: false,
+    perMessageDeflate: false,
+  });
   const upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
   wss.on("headers", (lines, req) => {
     upgradeHeaders.get(req)?.forEach((v, k) => lines.push(`${k}: ${v}`));

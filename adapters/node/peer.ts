@@ -1,7 +1,7 @@
 /**
  * `ws` and `@hono/node-server` are optional peer dependencies (a Deno, Bun or Workers user never needs
- * them), so portio/node loads them here: a missing one fails at import with the package to install,
- * not with a resolution error from deep inside dist/. A synchronous `require` (both ship CommonJS) keeps
+ * them), so portio/node loads them here, on first use (`attach`/`serve`): a missing one fails with the package to
+ * install, not with a resolution error from deep inside dist/. A synchronous `require` (both ship CommonJS) keeps
  * the module free of top-level await, which `require("portio/node")` (Node's require(esm)) refuses.
  */
 import { createRequire } from "node:module";

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io as ioc } from "socket.io-client";
+import { assertClientBundle } from "./harness.ts";
 
 const cwd = "examples/cloudflare";
 const wrangler = join(process.cwd(), "node_modules/.bin/wrangler");
@@ -58,7 +59,7 @@ describe("examples/cloudflare with wrangler (offline)", () => {
       const page = await fetch(url + "/");
       assert.equal(page.status, 200);
       assert.match(await page.text(), /Portio/);
-      assert.match(await (await fetch(url + "/socket.io.min.js")).text(), /io/);
+      await assertClientBundle(await fetch(url + "/socket.io.min.js"));
       const a = ioc(url, { forceNew: true, reconnection: false });
       const b = ioc(url, { forceNew: true, reconnection: false, transports: ["websocket"] });
       try {

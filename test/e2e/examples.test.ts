@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { io as ioc } from "socket.io-client";
+import { assertClientBundle } from "./harness.ts";
 
 const examples: Array<[string, string[]]> = [
   ["node (npm start)", [process.execPath, "--import", "tsx", "examples/chat/server.ts"]],
@@ -46,8 +47,7 @@ describe("the chat example on every runtime", () => {
         const page = await fetch(app.url + "/");
         assert.equal(page.status, 200);
         assert.match(await page.text(), /Portio/);
-        const bundle = await fetch(app.url + "/socket.io.min.js");
-        assert.match(await bundle.text(), /io/);
+        await assertClientBundle(await fetch(app.url + "/socket.io.min.js"));
         const a = ioc(app.url, { forceNew: true, reconnection: false });
         const b = ioc(app.url, { forceNew: true, reconnection: false, transports: ["websocket"] });
         await a.timeout(5000).emitWithAck("join", "ann", "lobby");

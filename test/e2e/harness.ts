@@ -5,6 +5,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { io as ioc, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from "socket.io-client";
 import WebSocket from "ws";
+import { readFileSync } from "node:fs";
+import { runInNewContext } from "node:vm";
 
 export interface Target {
   name: string;
@@ -121,6 +123,95 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * Resolves with the first truthy value of `condition` (polled every 20 ms), or fails after `ms` naming `what`.
+ * For outcomes that take a while: waiting for the condition itself, never for a guessed delay, keeps a test
+ * both fast and stable on a busy machine.
+ */
+export async function waitFor<T>(
+  condition: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  ms = 3000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not met within ${ms} ms (last: ${JSON.stringify(value)})`);
+    await sleep(20);
+  }
+}
+
+/** One line of the fixture's server-side log (test/fixture/app.ts): a socket's disconnect and its reason. */
+export interface LogEntry {
+  nsp: string;
+  /** the socket.io socket id */
+  id: string;
+  /** the Engine.IO session id (the `sid` of the open packet) */
+  engine: string;
+  event: string;
+  reason?: string;
+}
+
+/** The fixture's log lines of one socket (by socket id or Engine.IO sid), once `until` holds (a first line). */
+export async function logOf(
+  target: Target,
+  key: { id?: string; engine?: string },
+  until: (mine: LogEntry[]) => boolean = (mine) => mine.length > 0,
+  ms = 3000,
+): Promise<LogEntry[]> {
+  const observer = await connected(client(target, "/", { transports: ["websocket"] }));
+  try {
+    return await waitFor(
+      async () => {
+        const log = (await observer.timeout(2000).emitWithAck("log")) as LogEntry[];
+        const mine = log.filter((e) =>
+          (key.id === undefined || e.id === key.id) &&
+          (key.engine === undefined || e.engine === key.engine)
+        );
+        return until(mine) ? mine : undefined;
+      },
+      ms,
+      `a log line for ${JSON.stringify(key)}`,
+    );
+  } finally {
+    observer.close();
+  }
+}
+
+/** What the main server knows of one Engine.IO session (fixture event `engine-session`). */
+export interface SessionState {
+  found: boolean;
+  transport?: string;
+  /** a polling GET is parked, waiting for packets */
+  parked?: boolean;
+  /** a polling POST body is being read */
+  posting?: boolean;
+}
+
+/** Waits until the main server sees `sid` in the state `want` (e.g. a parked GET), via an observer client. */
+export async function waitForSession(
+  target: Target,
+  sid: string,
+  want: (s: SessionState) => boolean,
+  what: string,
+  ms = 3000,
+): Promise<SessionState> {
+  const observer = await connected(client(target, "/", { transports: ["websocket"] }));
+  try {
+    return await waitFor(
+      async () => {
+        const s = (await observer.timeout(2000).emitWithAck("engine-session", sid)) as SessionState;
+        return want(s) ? s : undefined;
+      },
+      ms,
+      what,
+    );
+  } finally {
+    observer.close();
+  }
+}
+
 /** Collects `count` occurrences of `ev` on the client, or fails after `ms`. */
 export function collect(socket: ClientSocket, ev: string, count: number, ms = 5000): Promise<unknown[][]> {
   return new Promise((resolve, reject) => {
@@ -151,6 +242,8 @@ export function arrives(socket: ClientSocket, ev: string, ms = 300): Promise<boo
 
 export interface RawWs {
   ws: WebSocket;
+  /** the Engine.IO session id, from the open packet */
+  sid: string;
   /** headers of the 101 response */
   upgradeHeaders: Record<string, string | string[] | undefined>;
   messages: Array<string | Buffer>;
@@ -181,6 +274,7 @@ export async function rawWs(target: Target, path = "/socket.io/", query = "EIO=4
   });
   const r: RawWs = {
     ws,
+    sid: "",
     upgradeHeaders: {},
     messages,
     closed,
@@ -206,6 +300,7 @@ export async function rawWs(target: Target, path = "/socket.io/", query = "EIO=4
   });
   const open = await r.next();
   if (typeof open !== "string" || open[0] !== "0") throw new Error(`expected open packet, got ${String(open)}`);
+  r.sid = JSON.parse(open.slice(1)).sid;
   return r;
 }
 
@@ -255,8 +350,13 @@ export async function pollingClosed(p: RawPolling, ms = 3000): Promise<boolean> 
     let res: Response;
     try {
       res = await fetch(p.url, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
-    } catch {
-      return false; // the GET stayed parked until the deadline: the session is alive
+    } catch (err) {
+      // the GET stayed parked until the deadline: the session is alive
+      if ((err as Error).name === "TimeoutError" || Date.now() >= deadline) return false;
+      // a pooled connection the server closed after its previous answer (workerd does after a 413 on a
+      // chunked body): a network error says nothing about the session, so ask again on a new connection
+      await new Promise((r) => setTimeout(r, 20));
+      continue;
     }
     const body = await res.text();
     if (res.status === 400) return true;
@@ -279,4 +379,25 @@ export async function freshClientWorks(
   const echo = await c.timeout(3000).emitWithAck("echo", "still here");
   c.close();
   if (echo !== "still here") throw new Error(`bad echo ${String(echo)}`);
+}
+
+/**
+ * What an example serves as the Socket.IO client bundle must be the real thing: 200, a JavaScript content
+ * type, the banner of the socket.io-client version installed here, and a script that, run on its own in an
+ * empty context, defines the browser global `io` with `Manager` and `Socket` (what `<script src>` gives a page).
+ */
+export async function assertClientBundle(res: Response): Promise<void> {
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`client bundle: status ${res.status}`);
+  const type = res.headers.get("content-type") ?? "";
+  if (!/^(text|application)\/javascript\b/.test(type)) throw new Error(`client bundle: content-type "${type}"`);
+  const { version } = JSON.parse(readFileSync("node_modules/socket.io-client/package.json", "utf8"));
+  if (!body.startsWith(`/*!\n * Socket.IO v${version}\n`)) {
+    throw new Error(`client bundle: no socket.io-client v${version} banner: ${JSON.stringify(body.slice(0, 60))}`);
+  }
+  const context: { io?: { (): unknown; Manager?: unknown; Socket?: unknown } } = {};
+  runInNewContext(body, context);
+  if (typeof context.io !== "function" || typeof context.io.Manager !== "function") {
+    throw new Error("client bundle: running it does not define io() with io.Manager");
+  }
 }

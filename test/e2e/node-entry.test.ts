@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
 import session from "express-session";
 import { Server } from "portio";
@@ -155,11 +155,16 @@ describe('require("portio") (CommonJS, Node\'s require(esm))', () => {
       bundle: true,
       platform: "node",
       format: "esm",
-      // one self-contained file (ws and the rest inlined), as an installed package would resolve them
+      // one self-contained file but for the optional peers, as an installed package would resolve them
       banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
       outfile: `${dir}/node_modules/portio/index.mjs`,
       logLevel: "silent",
     });
+    // the optional peers are loaded by name at run time (adapters/node/peer.ts), as from an installed package
+    for (const peer of ["ws", "@hono/node-server"]) {
+      mkdirSync(dirname(`${dir}/node_modules/${peer}`), { recursive: true });
+      symlinkSync(resolve(`node_modules/${peer}`), `${dir}/node_modules/${peer}`);
+    }
     writeFileSync(
       `${dir}/node_modules/portio/package.json`,
       JSON.stringify({ name: "portio", type: "module", exports: { ".": { node: "./index.mjs" } } }),

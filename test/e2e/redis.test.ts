@@ -8,7 +8,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { ManagerOptions, Socket as ClientSocket, SocketOptions } from "socket.io-client";
-import { arrives, client, closeClients, collect, connected, once, sleep, type Target } from "./harness.ts";
+import { arrives, client, closeClients, collect, connected, once, type Target } from "./harness.ts";
 import {
   Balancer,
   cleanup,
@@ -21,6 +21,8 @@ import {
   withRedis,
 } from "../fixture/redis/fleet.ts";
 import { Emitter } from "../../adapters/redis/index.ts";
+import { decodeSession } from "../../adapters/redis/codec.ts";
+import { isDeepStrictEqual } from "node:util";
 
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `portio-test-${process.pid}-${Date.now().toString(36)}`;
@@ -58,6 +60,20 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
     closeClients();
     for (const n of nodes) if (!n.alive() && !n.name.startsWith("killed")) assert.fail(`${n.name} died:\n${n.logs()}`);
   });
+
+  /** The recovery record of `pid` in Redis (the fixture nodes' key prefix), or null. */
+  const record = (pid: string) => withRedis(REDIS, (send) => send(["GET", `${PREFIX}:session:${pid}`]));
+
+  /** Waits until `url`'s node no longer lists socket `id` (it saw the drop and handled it). */
+  async function gone(url: string, id: string): Promise<void> {
+    const watcher = await on(url);
+    await eventually(
+      async () => (await ask<{ sockets?: unknown[] }>(watcher, "fetch", { to: [id] })).sockets?.length === 0,
+      3000,
+      `node ${url} saw ${id} go`,
+    );
+    watcher.close();
+  }
 
   /** One client on each node, in `room`. */
   async function spread(room: string, tag: string): Promise<ClientSocket[]> {
@@ -240,15 +256,15 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
       const raw = c as unknown as { _pid: string; _lastOffset: string };
       return { c, id: c.id, auth: { pid: raw._pid, offset: raw._lastOffset } };
     };
-    const drop = async (c: ClientSocket) => {
-      const dropped = once(c, "disconnect");
-      c.io.engine.close(); // a network drop: the node persists the session
+    const drop = async (s: { c: ClientSocket; id: string | undefined }, url: string) => {
+      const dropped = once(s.c, "disconnect");
+      s.c.io.engine.close(); // a network drop: the node persists the session
       await dropped;
-      await sleep(100);
+      await gone(url, s.id!);
     };
     // Portio persists, the official node restores; the record is gone after that
     const a = await session(nodes[0]!.url);
-    await drop(a.c);
+    await drop(a, nodes[0]!.url);
     assert.deepEqual(
       await ask<State>(await on(nodes[3]!.url, { auth: a.auth }), "state").then((s) => [s.recovered, s.id]),
       [true, a.id],
@@ -261,10 +277,10 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
     // the official node persists, Portio restores; the restored socket's record is live, so its client can
     // take it over again elsewhere: the previous incarnation is disconnected, the id never lives twice
     const b = await session(nodes[3]!.url);
-    await drop(b.c);
+    await drop(b, nodes[3]!.url);
     const first = await on(nodes[2]!.url, { auth: b.auth });
     assert.deepEqual(await ask<State>(first, "state").then((s) => [s.recovered, s.id]), [true, b.id]);
-    await sleep(100);
+    await eventually(async () => typeof (await record(b.auth.pid)) === "string", 3000, "the live record written");
     const evicted = once<[string]>(first, "disconnect", 3000);
     const second = await on(nodes[0]!.url, { auth: b.auth });
     assert.deepEqual(await ask<State>(second, "state").then((s) => [s.recovered, s.id]), [true, b.id]);
@@ -274,7 +290,8 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
     // a client that leaves on purpose leaves nothing to restore
     const c = await session(nodes[1]!.url);
     c.c.disconnect();
-    await sleep(100);
+    await gone(nodes[1]!.url, c.id!);
+    await eventually(async () => (await record(c.auth.pid)) === null, 3000, "the record of a client that left dropped");
     for (const n of [0, 3]) {
       assert.equal((await ask<State>(await on(nodes[n]!.url, { auth: c.auth }), "state")).recovered, false);
     }
@@ -299,7 +316,17 @@ describe("redis fleet: Portio on Node, Deno, Bun + an official socket.io node", 
       const first = cs.map((c) => collect(c, "msg", 1, 3000));
       await ask(sender, "bcast", { to: [room] }, "msg", 0);
       await Promise.all(first);
-      await sleep(1100); // a new socket.data object reaches the live record within a second
+      // a new socket.data object reaches the live record at the next tick (1 s): wait until it is in Redis
+      await eventually(
+        async () => {
+          const records = await Promise.all(cs.map((c) => record((c as unknown as { _pid: string })._pid)));
+          return records.every((r, i) =>
+            typeof r === "string" && isDeepStrictEqual(decodeSession(r)?.data, { name: `r${i}`, role: "survivor" })
+          );
+        },
+        5000,
+        "socket.data in the live records",
+      );
       // nowhere to go until the messages below were sent, so they are surely missed, then replayed
       balancers.forEach((b) => (b.target = 1));
       const dropped = cs.map((c) => once(c, "disconnect", 5000));
@@ -374,11 +401,10 @@ describe("redis fleet across a Redis restart", () => {
     };
     assert.equal(await crosses(3000), true);
     await redis.kill();
-    await sleep(300);
     const local = collect(a2, "during", 1, 2000);
     await ask(a, "bcast", { to: ["room"] }, "during", 1);
     await local; // served meanwhile, by the node itself
-    assert.equal(await ask(b, "server-count"), 1, "alone while Redis is away");
+    await eventually(async () => (await ask(b, "server-count")) === 1, 3000, "alone while Redis is away");
     await redis.start();
     await eventually(() => crosses(500), 15_000, "broadcasts cross again");
     await eventually(async () => (await ask(b, "server-count")) === 2, 5000, "both nodes counted again");
@@ -389,7 +415,11 @@ describe("redis fleet across a Redis restart", () => {
     const dropped = once(a2, "disconnect");
     a2.io.engine.close();
     await dropped;
-    await sleep(100);
+    await eventually(
+      async () => (await ask<{ sockets: unknown[] }>(a, "fetch", { to: [id!] })).sockets?.length === 0,
+      3000,
+      "the node saw the drop",
+    );
     assert.deepEqual(await ask<State>(await on(nodes[1]!.url, { auth }), "state").then((s) => [s.recovered, s.id]), [
       true,
       id,

@@ -18,15 +18,22 @@ import {
   type WebSocketHandler,
 } from "../../src/index.ts";
 
-/** Durable Object storage's key-value API over a Map (keys listed in order, as storage does). */
+/**
+ * Durable Object storage's key-value API over a Map (keys listed in order, as storage does; at most 128 keys
+ * per batch call, as storage enforces).
+ */
 class MemoryStorage implements KeyValueStorage {
   readonly map = new Map<string, unknown>();
+  #batch(n: number): void {
+    if (n > 128) throw new RangeError(`${n} keys in one call: Durable Object storage takes at most 128`);
+  }
   alarm: number | null = null;
   alarmCalls = 0;
   get<T>(key: string): Promise<T | undefined>;
   get<T>(keys: string[]): Promise<Map<string, T>>;
   async get(k: string | string[]): Promise<unknown> {
     if (Array.isArray(k)) {
+      this.#batch(k.length);
       return new Map(k.filter((x) => this.map.has(x)).map((x) => [x, structuredClone(this.map.get(x))]));
     }
     return structuredClone(this.map.get(k));
@@ -35,12 +42,18 @@ class MemoryStorage implements KeyValueStorage {
   put<T>(entries: Record<string, T>): Promise<void>;
   async put(k: string | Record<string, unknown>, v?: unknown): Promise<void> {
     if (typeof k === "string") this.map.set(k, structuredClone(v));
-    else for (const [kk, vv] of Object.entries(k)) this.map.set(kk, structuredClone(vv));
+    else {
+      this.#batch(Object.keys(k).length);
+      for (const [kk, vv] of Object.entries(k)) this.map.set(kk, structuredClone(vv));
+    }
   }
   delete(key: string): Promise<boolean>;
   delete(keys: string[]): Promise<number>;
   async delete(k: string | string[]): Promise<boolean | number> {
-    if (Array.isArray(k)) return k.filter((x) => this.map.delete(x)).length;
+    if (Array.isArray(k)) {
+      this.#batch(k.length);
+      return k.filter((x) => this.map.delete(x)).length;
+    }
     return this.map.delete(k);
   }
   async list<T>(
@@ -145,6 +158,108 @@ describe("StorageSessionAdapter", () => {
     adapter.persistSession({ sid: "s2", pid: "p2", rooms: ["s2"], data: null });
     assert.equal(await adapter.restoreSession("p2", "00000000000000"), null, "an unknown offset gives a fresh session");
     await io.close();
+  });
+});
+
+describe("StorageSessionAdapter replay order", () => {
+  it("replays in emission order: many in one millisecond, across milliseconds, and after a restart with a clock behind", async () => {
+    const realNow = Date.now;
+    let now = 1_700_000_000_000;
+    Date.now = () => now;
+    try {
+      const storage = new MemoryStorage();
+      const make = () =>
+        new Server({
+          connectionStateRecovery: {},
+          adapter: (nsp) => new StorageSessionAdapter(nsp, storage, { prefix: "t:", maxDisconnectionDuration: 60_000 }),
+        });
+      const packet = (data: unknown[]) => ({ type: PacketType.EVENT, nsp: "/", data });
+      const first = make();
+      first.sockets.adapter.broadcast(packet(["m", -1]), { rooms: new Set() });
+      const offset = [...storage.map.keys()].at(-1)!.split(":").at(-1)!;
+      const sent: number[] = [];
+      // 40 in one millisecond: the counter goes past "z" (base 36) to "10", which must still sort after "z"
+      for (let i = 0; i < 40; i++) {
+        sent.push(i), first.sockets.adapter.broadcast(packet(["m", i]), { rooms: new Set() });
+      }
+      for (let i = 40; i < 45; i++) {
+        now += 1;
+        sent.push(i), first.sockets.adapter.broadcast(packet(["m", i]), { rooms: new Set() });
+      }
+      first.sockets.adapter.persistSession({ sid: "s", pid: "p", rooms: ["s"], data: null });
+      await first.close();
+      // the object restarts on a machine whose clock is 5 s behind: offsets must keep growing all the same
+      now -= 5000;
+      const second = make();
+      await tick(); // the new instance reads the last stored offset
+      for (let i = 45; i < 50; i++) {
+        sent.push(i), second.sockets.adapter.broadcast(packet(["m", i]), { rooms: new Set() });
+      }
+      await tick();
+      const session = await second.sockets.adapter.restoreSession("p", offset);
+      assert.ok(session, "not restored");
+      assert.deepEqual(session.missedPackets.map((p) => p[1]), sent);
+      await second.close();
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});
+
+describe("StorageSessionAdapter sweep and expiry", () => {
+  it("sweeps old packets and sessions in batches of at most 128 keys, and only under its own prefix", async () => {
+    const realNow = Date.now;
+    let now = 1_700_000_000_000;
+    Date.now = () => now;
+    try {
+      const storage = new MemoryStorage();
+      const make = (prefix: string) =>
+        new Server({
+          connectionStateRecovery: {},
+          adapter: (nsp) => new StorageSessionAdapter(nsp, storage, { prefix, maxDisconnectionDuration: 1000 }),
+        });
+      const [mine, other] = [make("t:"), make("a:")];
+      const packet = (data: unknown[]) => ({ type: PacketType.EVENT, nsp: "/", data });
+      for (let i = 0; i < 300; i++) mine.sockets.adapter.broadcast(packet(["old", i]), { rooms: new Set() });
+      mine.sockets.adapter.persistSession({ sid: "s", pid: "old", rooms: ["s"], data: null });
+      now += 1500;
+      other.sockets.adapter.broadcast(packet(["recent"]), { rooms: new Set() }); // another server's, recent
+      mine.sockets.adapter.broadcast(packet(["new"]), { rooms: new Set() }); // a second later: a sweep
+      for (let i = 0; i < 5; i++) await tick();
+      const keys = (prefix: string) => [...storage.map.keys()].filter((k) => k.startsWith(prefix));
+      assert.equal(keys("t:%2F:p:").length, 1, "the old packets are swept, the new one kept");
+      assert.deepEqual(keys("t:%2F:r:"), [], "the old session is swept");
+      assert.equal(keys("a:%2F:p:").length, 1, "another prefix's packets are not touched");
+      await Promise.all([mine.close(), other.close()]);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it("a session is restorable up to maxDisconnectionDuration after the drop, not a millisecond later", async () => {
+    const realNow = Date.now;
+    let now = 1_700_000_000_000;
+    Date.now = () => now;
+    try {
+      const storage = new MemoryStorage();
+      const io = new Server({
+        connectionStateRecovery: {},
+        adapter: (nsp) => new StorageSessionAdapter(nsp, storage, { prefix: "t:", maxDisconnectionDuration: 1000 }),
+      });
+      const adapter = io.sockets.adapter;
+      adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["m"] }, { rooms: new Set() });
+      const offset = [...storage.map.keys()].at(-1)!.split(":").at(-1)!;
+      for (const [pid, after, restored] of [["p1", 1000, true], ["p2", 1001, false]] as const) {
+        adapter.persistSession({ sid: pid, pid, rooms: [pid], data: null });
+        await tick();
+        now += after;
+        assert.equal((await adapter.restoreSession(pid, offset)) !== null, restored, `${after} ms after the drop`);
+        now -= after;
+      }
+      await io.close();
+    } finally {
+      Date.now = realNow;
+    }
   });
 });
 

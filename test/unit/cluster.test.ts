@@ -128,6 +128,52 @@ describe("ClusterAdapter base", () => {
     assert.deepEqual(volatile, ["volatile"]);
   });
 
+  it("except crosses nodes: a remote socket in an excluded room is skipped, its neighbours are not", async () => {
+    const { servers } = await fleet(2);
+    closers.push(...servers.map((s) => () => s.handle.close()));
+    const [here, there, thereVip, hereVip] = await Promise.all([
+      connect(servers[0]!.url),
+      connect(servers[1]!.url),
+      connect(servers[1]!.url),
+      connect(servers[0]!.url),
+    ]);
+    for (const [i, c] of [[0, here], [1, there], [1, thereVip], [0, hereVip]] as const) {
+      servers[i]!.io.in(c.id!).socketsJoin("room");
+    }
+    servers[1]!.io.in(thereVip.id!).socketsJoin("vip");
+    servers[0]!.io.in(hereVip.id!).socketsJoin("vip");
+    const got: string[] = [];
+    const names = new Map([[here, "here"], [there, "there"], [thereVip, "thereVip"], [hereVip, "hereVip"]]);
+    for (const [c, name] of names) c.on("m", (from: string) => got.push(`${name}<-${from}`));
+    // from each node in turn, then a marker from each node that everyone gets: the bus keeps each sender's
+    // order, so once a client has both markers, every "m" meant for it has arrived
+    for (const [i, from] of [[0, "n0"], [1, "n1"]] as const) {
+      servers[i]!.io.to("room").except("vip").emit("m", from);
+      servers[i]!.io.except(thereVip.id!).emit("m", `${from}-by-id`);
+    }
+    const markers = [...names.keys()].map((c) =>
+      new Promise((r) => {
+        let n = 0;
+        c.on("marker", () => ++n === 2 && r(n));
+      })
+    );
+    servers[0]!.io.emit("marker");
+    servers[1]!.io.emit("marker");
+    await Promise.all(markers);
+    assert.deepEqual(got.sort(), [
+      "here<-n0",
+      "here<-n0-by-id",
+      "here<-n1",
+      "here<-n1-by-id",
+      "hereVip<-n0-by-id",
+      "hereVip<-n1-by-id",
+      "there<-n0",
+      "there<-n0-by-id",
+      "there<-n1",
+      "there<-n1-by-id",
+    ]);
+  });
+
   it("a node that never answers: fetchSockets rejects and serverSideEmit acks with an error at the timeout", async () => {
     const { bus, servers } = await fleet(3);
     closers.push(...servers.map((s) => () => s.handle.close()));

@@ -144,3 +144,52 @@ test("leaving a room or disconnecting unsubscribes its topics", () => {
   adapter.delAll("a");
   assert.equal(ps.topics.get("/\u0000s")!.size, 0);
 });
+
+test("a socket attached to topics twice counts once: members without a topic still get the broadcast", () => {
+  const ps = fakePubSub();
+  const { adapter, writes } = fakeNamespace(["ws", "poll"], ps.fanout);
+  adapter.addAll("ws", ["room"]);
+  adapter.addAll("poll", ["room"]);
+  adapter.attachTopics("ws", ps.sink("ws"));
+  adapter.attachTopics("ws", ps.sink("ws")); // an upgrade reported twice must not subscribe twice
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(["room"]) });
+  assert.deepEqual(ps.received.get("ws"), ['42["ev"]']);
+  assert.deepEqual(writes.get("poll")!.map((m) => (m as SharedMessage).wire), ['42["ev"]']);
+});
+
+test("without a runtime fan-out nothing is subscribed", () => {
+  const ps = fakePubSub();
+  const { adapter, writes } = fakeNamespace(["a"]);
+  adapter.addAll("a", ["room"]);
+  adapter.attachTopics("a", ps.sink("a"));
+  assert.equal(ps.topics.size, 0);
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(["room"]) });
+  assert.equal(writes.get("a")!.length, 1);
+});
+
+test("a room with no subscribed member is not published to the runtime: its members are written to", () => {
+  const ps = fakePubSub();
+  const { adapter, writes } = fakeNamespace(["poll"], ps.fanout);
+  adapter.addAll("poll", ["room"]);
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(["room"]) });
+  assert.deepEqual(ps.published, []);
+  assert.equal(writes.get("poll")!.length, 1);
+});
+
+test("sockets(rooms) lists the members of the rooms, once each", async () => {
+  const { adapter } = fakeNamespace(["a", "b", "c"]);
+  adapter.addAll("a", ["x", "y"]);
+  adapter.addAll("b", ["y"]);
+  assert.deepEqual([...(await adapter.sockets(new Set(["x", "y"])))].sort(), ["a", "b"]);
+  assert.deepEqual([...(await adapter.sockets(new Set()))].sort(), ["a", "b", "c"]);
+});
+
+test("a member id with no socket (leaving, not yet removed) is skipped, in one room and in several", () => {
+  const { adapter, writes } = fakeNamespace(["a"]);
+  adapter.addAll("a", ["x", "y"]);
+  adapter.addAll("ghost", ["x", "y"]);
+  for (const rooms of [["x"], ["x", "y"]]) {
+    adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev"] }, { rooms: new Set(rooms) });
+  }
+  assert.equal(writes.get("a")!.length, 2);
+});

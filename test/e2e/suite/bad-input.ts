@@ -25,6 +25,7 @@ import {
   rawWs,
   sleep,
   type Target,
+  waitForSession,
 } from "../harness.ts";
 
 type Transport = "websocket" | "polling";
@@ -433,7 +434,7 @@ const section: Section = (target) => {
       it("a second concurrent GET → 400, the session closes and the first GET is released", async () => {
         const p = await rawPolling(target());
         const first = p.get(); // parks: nothing to send yet
-        await sleep(100);
+        await waitForSession(target(), p.sid, (st) => st.parked === true, "the first GET parked");
         const second = await p.get();
         assert.equal(second.status, 400, `second GET: ${second.status} ${await second.clone().text()}`);
         await second.body?.cancel();
@@ -454,7 +455,7 @@ const section: Section = (target) => {
         const slow = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) });
         ctl.enqueue(enc.encode("3")); // a pong, still being uploaded
         const first = p.post(slow);
-        await sleep(100);
+        await waitForSession(target(), p.sid, (st) => st.posting === true, "the first POST being read");
         const second = await p.post("3");
         assert.equal(second.status, 400, `second POST: ${second.status} ${await second.clone().text()}`);
         await second.body?.cancel();

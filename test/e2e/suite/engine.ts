@@ -3,7 +3,20 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import type { Section } from "../suite.ts";
-import { client, collect, connected, once, rawPolling, rawWs, settled, sleep, TRANSPORT_MATRIX } from "../harness.ts";
+import {
+  client,
+  collect,
+  connected,
+  logOf,
+  once,
+  rawPolling,
+  rawWs,
+  settled,
+  sleep,
+  TRANSPORT_MATRIX,
+  waitFor,
+  waitForSession,
+} from "../harness.ts";
 
 /** A raw WebSocket for an upgrade (no open packet is sent on an upgrade). */
 async function rawWsNoOpen(target: { url: string }, query: string): Promise<WebSocket> {
@@ -83,40 +96,51 @@ const section: Section = (target) => {
       await connected(c);
       let pings = 0;
       c.io.engine.on("ping", () => pings++);
-      await sleep(800); // pingInterval is 150 ms on /limits/
-      assert.ok(pings >= 3, `only ${pings} pings`);
+      await waitFor(() => pings >= 3, 2000, "three pings"); // pingInterval is 150 ms on /limits/
       assert.ok(c.connected);
     });
 
-    for (const transport of ["websocket", "polling"] as const) {
-      it(`a client that never answers pings is closed with "ping timeout" (${transport})`, async () => {
-        let sid: string;
-        if (transport === "websocket") {
-          const ws = await rawWs(target(), "/limits/");
-          ws.ws.removeAllListeners("message"); // stop answering pings
-          ws.ws.send("40");
-          const closed = await Promise.race([ws.closed.then(() => true), sleep(2000).then(() => false)]);
-          assert.ok(closed, "not closed after pingInterval + pingTimeout");
-        } else {
-          const p = await rawPolling(target(), "/limits/");
-          sid = p.sid;
-          await p.post("40");
-          await sleep(700); // never GET the ping, never POST a pong
-          const res = await p.get();
-          assert.equal(res.status, 400, `session ${sid} still open`);
-        }
-        const log = (await connected(client(target(), "/", { transports: ["websocket"] }))).timeout(2000).emitWithAck(
-          "log",
-        );
-        const entries = (await log) as Array<{ reason?: string }>;
-        assert.ok(entries.some((e) => e.reason === "ping timeout"), "no ping timeout disconnect logged");
-      });
-    }
+    // the log is shared by every test of the fixture process: each variant reads only its own session's line
+    it(`a client that never answers pings is closed with "ping timeout" (websocket)`, async () => {
+      const ws = await rawWs(target(), "/limits/");
+      ws.ws.removeAllListeners("message"); // stop answering pings
+      const got: string[] = [];
+      ws.ws.on("message", (d) => got.push(String(d)));
+      ws.ws.send("40");
+      const closed = await Promise.race([ws.closed.then(() => true), sleep(2000).then(() => false)]);
+      assert.ok(closed, "not closed after pingInterval + pingTimeout");
+      assert.ok(got.includes("2"), `the server never pinged: ${JSON.stringify(got)}`);
+      const mine = await logOf(target(), { engine: ws.sid });
+      assert.deepEqual(mine.map((e) => e.reason), ["ping timeout"]);
+    });
+
+    it(`a client that never answers pings is closed with "ping timeout" (polling)`, async () => {
+      const p = await rawPolling(target(), "/limits/");
+      await p.post("40");
+      // GET until the ping arrives (pingInterval is 150 ms on /limits/); never POST the pong
+      const seen: string[] = [];
+      while (!seen.includes("2")) {
+        const res = await p.get();
+        assert.equal(res.status, 200, `session ended before any ping: ${JSON.stringify(seen)}`);
+        seen.push(...(await res.text()).split("\x1e"));
+      }
+      // the next GET parks; pingTimeout (150 ms) later the server ends the session: the parked GET delivers
+      // a close packet, or, when the GET came too late, the sid is already unknown
+      const res = await p.get();
+      const body = await res.text();
+      assert.ok(
+        (res.status === 200 && body.split("\x1e").includes("1")) || res.status === 400,
+        `session ${p.sid} not closed: ${res.status} ${body}`,
+      );
+      assert.equal((await p.get()).status, 400, "the session is gone after the close");
+      const mine = await logOf(target(), { engine: p.sid });
+      assert.deepEqual(mine.map((e) => e.reason), ["ping timeout"]);
+    });
 
     it("a close packet over polling ends the session", async () => {
       const p = await rawPolling(target());
       const parked = p.get();
-      await sleep(50);
+      await waitForSession(target(), p.sid, (s) => s.parked === true, "the GET parked");
       await p.post("1");
       // the parked GET is released with a noop (engine.io's behaviour, checked by the compliance suite)
       assert.equal(await (await parked).text(), "6");
@@ -169,10 +193,12 @@ const section: Section = (target) => {
       // keep the polling session alive meanwhile (pingInterval is 150 ms on /limits/)
       let stop = false;
       let lastStatus = 0;
+      let polls = 0;
       const keepAlive = (async () => {
         while (!stop) {
           const res = await p.get();
           lastStatus = res.status;
+          if (res.status === 200) polls++;
           const body = await res.text();
           if (res.status !== 200) return;
           if (body.split("\x1e").includes("2")) await (await p.post("3")).text();
@@ -194,7 +220,9 @@ const section: Section = (target) => {
         const [code] = await once<[number]>(ws, "close", 2000); // no 2probe sent: the server gives up
         assert.equal(code, 1000);
       }
-      await sleep(200);
+      // two more poll cycles (each ends with a ping, every 150 ms) after the probe was dropped
+      const after = polls;
+      await waitFor(() => polls >= after + 2 || lastStatus !== 200, 3000, "two more polls");
       stop = true;
       await keepAlive;
       assert.equal(lastStatus, 200, "the polling session did not survive the failed upgrade");

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Section } from "../suite.ts";
-import { client, collect, connected, once, rawWs, sleep } from "../harness.ts";
+import { client, collect, connected, logOf, once, rawWs } from "../harness.ts";
 
 const section: Section = (target) => {
   describe("connection state recovery", () => {
@@ -76,8 +76,10 @@ const section: Section = (target) => {
       c.io.engine.close();
       await once(c, "connect");
       assert.equal(c.recovered, true);
+      const id = c.id;
       c.close();
-      await sleep(50);
+      // the server has seen the second disconnect (a client that left on purpose)
+      await logOf(target(), { id }, (mine) => mine.some((e) => e.reason === "client namespace disconnect"));
       const again = client(target(), "/", { transports: ["websocket"], auth: { pid, offset } });
       await connected(again);
       assert.equal(again.recovered, false);
@@ -96,8 +98,9 @@ const section: Section = (target) => {
       await welcome;
       const pid = (c as unknown as { _pid: string })._pid;
       const offset = (c as unknown as { _lastOffset: string })._lastOffset;
+      const id = c.id;
       c.disconnect();
-      await sleep(50);
+      await logOf(target(), { id });
       const again = client(target(), "/", { transports: ["websocket"], auth: { pid, offset } });
       await connected(again);
       assert.equal(again.recovered, false);
