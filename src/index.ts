@@ -105,6 +105,7 @@ export { defaultScheduler } from "./ports.ts";
 export { createLogger, debugEnabled } from "./util/logger.ts";
 export type { Logger, LogScope } from "./util/logger.ts";
 export { IGNORED_OPTIONS } from "./socket/options.ts";
+export { DEFAULT_MAX_BUFFERED_AMOUNT } from "./engine/options.ts";
 export type {
   ClientFiles,
   Fanout,

@@ -120,6 +120,11 @@ export interface Servable {
   matches(url: Pick<URL, "pathname">): boolean;
   /** the largest WebSocket message to accept, in bytes */
   readonly maxPayload: number;
+  /**
+   * bytes a connection may have queued before it is closed as a slow consumer (`maxBufferedAmount`); an
+   * adapter whose runtime queues frames the core never sees (Bun's `publish`) gives it to the runtime
+   */
+  readonly maxBufferedAmount?: number;
   /** Closes the server and its sessions. */
   close(): Promise<void> | void;
   /** hands the server the runtime's native fan-out, where there is one */

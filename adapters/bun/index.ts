@@ -3,6 +3,7 @@
  * structural types (no bun-types in shared code). A translation layer only.
  */
 import type { Fanout, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+import { DEFAULT_MAX_BUFFERED_AMOUNT } from "../../src/index.ts";
 import { readClientFiles } from "../shared/client-files.ts";
 
 export { readClientFiles };
@@ -59,7 +60,18 @@ export interface BunWebSocketHandlers {
   maxPayloadLength: number;
   /** Off: Portio does not compress frames. */
   perMessageDeflate: boolean;
+  /**
+   * bytes Bun may queue per socket. The core enforces `maxBufferedAmount` itself (after its own sends, and
+   * after published frames, see rooms/memory.ts); Bun's limit sits above it, with room for a recovery
+   * replay, which may exceed the bound once (EngineSocket.burst)
+   */
+  backpressureLimit: number;
+  /** On: past `backpressureLimit` Bun closes the socket instead of dropping frames silently (its default) */
+  closeOnBackpressureLimit: boolean;
 }
+
+/** what Bun may queue beyond the slow-consumer bound: a recovery replay (see `backpressureLimit`) */
+const REPLAY_HEADROOM = 128 * 1024 * 1024;
 
 /** Options of `serve`. */
 export interface ServeOptions {
@@ -136,9 +148,15 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
       idleTimeout: idleSeconds(servers, 960),
       maxPayloadLength: Math.max(...servers.map((s) => s.maxPayload)),
       perMessageDeflate: false,
+      backpressureLimit: Math.max(...servers.map((s) => s.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT)) +
+        REPLAY_HEADROOM,
+      closeOnBackpressureLimit: true,
       open(ws) {
         ws.data.handler.onOpen({
-          send: (data) => void ws.send(data),
+          send: (data) => {
+            // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently
+            if (ws.send(data) === 0) ws.close(1013, "");
+          },
           close: (code, reason) => ws.close(code, reason),
           get bufferedAmount() {
             return ws.getBufferedAmount();

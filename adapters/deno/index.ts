@@ -99,7 +99,14 @@ export function createHandler(
     ctx.onAbort = abortSignal ? (cb) => req.signal.addEventListener("abort", cb, { once: true }) : () => {};
     if ((req.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
       ctx.upgrade = (handler, headers) => {
-        const { socket, response } = Deno.upgradeWebSocket(req);
+        let upgraded: { socket: WebSocket; response: Response };
+        try {
+          upgraded = Deno.upgradeWebSocket(req);
+        } catch {
+          // the core checked the handshake; whatever Deno still refuses is the client's fault, not a 500
+          return Response.json({ code: 3, message: "Bad request" }, { status: 400 });
+        }
+        const { socket, response } = upgraded;
         bind(socket, handler);
         try {
           headers.forEach((v, k) => response.headers.append(k, v));

@@ -31,6 +31,17 @@ export interface ServeOptions {
   hostname?: string;
   /** requests that no Portio server claims (an app's own routes, e.g. a Hono app's `fetch`) */
   fetch?: (req: Request) => Response | Promise<Response>;
+  /**
+   * `node:http`'s `headersTimeout`: ms a client may take to send its request headers (default 15000; Node's own
+   * default, 60000, lets a slowloris hold a connection for a minute)
+   */
+  headersTimeout?: number;
+  /**
+   * `node:http`'s `requestTimeout`: ms a client may take to send a whole request, a polling POST's body included
+   * (default 25000; Node's is 300000). A parked long-polling GET is complete once its headers arrived, so it
+   * is not cut.
+   */
+  requestTimeout?: number;
 }
 
 /** A running `node:http` server started by `serve`. */
@@ -162,7 +173,14 @@ async function toReplyFromResponse(res: Response): Promise<Reply> {
 
 /** Starts an HTTP server for the given Portio servers; resolves once it listens. */
 export function serve(io: Servable | Servable[], options: ServeOptions = {}): Promise<NodeServerHandle> {
-  const httpServer = createServer();
+  const headersTimeout = options.headersTimeout ?? 15_000;
+  const requestTimeout = options.requestTimeout ?? 25_000;
+  const httpServer = createServer({
+    headersTimeout,
+    requestTimeout,
+    // Node checks both timeouts only this often (default 30 s, which would double a cut's delay)
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.min(headersTimeout, requestTimeout) / 4)),
+  });
   attach(io, httpServer, options);
   // no hostname: Node listens on "::" with IPv4 mapped, so both localhost resolutions reach it
   const hostname = options.hostname;

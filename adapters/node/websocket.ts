@@ -72,7 +72,10 @@ class NodeSocket implements WebSocketLike {
   }
 
   close(code?: number, reason?: string): void {
-    this.ws.close(code, reason);
+    // 1013: the core closes a slow consumer (maxBufferedAmount); a close frame would queue behind the frames
+    // the client is not reading, holding them for ws's 30 s close timeout, so the TCP socket goes at once
+    if (code === 1013) this.ws.terminate();
+    else this.ws.close(code, reason);
   }
 
   get bufferedAmount(): number {

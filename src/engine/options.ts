@@ -49,6 +49,14 @@ export interface EngineOptions {
   upgradeTimeout?: number;
   /** bytes a single message or POST body may have (default 1e6); more closes the session */
   maxHttpBufferSize?: number;
+  /**
+   * Portio's slow-consumer bound (no engine.io equivalent): bytes of outgoing data one session may have
+   * queued and not yet written, in the WebSocket's `bufferedAmount` or in the buffer of a polling client
+   * that does not poll (default 4 MiB). Past it the session closes with "transport error" (description
+   * "slow consumer"), so nothing is dropped silently and a client with connection state recovery gets the
+   * rest on reconnect. `volatile` packets are dropped long before, while anything is queued.
+   */
+  maxBufferedAmount?: number;
   /** transports to accept (default ["polling", "websocket"]) */
   transports?: Array<"polling" | "websocket">;
   /** whether polling sessions may upgrade to websocket (default true) */
@@ -83,6 +91,8 @@ export interface ResolvedEngineOptions {
   upgradeTimeout: number;
   /** Largest POST body or WebSocket message, in bytes. */
   maxHttpBufferSize: number;
+  /** Bytes of outgoing data a session may have queued before it is closed as a slow consumer. */
+  maxBufferedAmount: number;
   /** Transports accepted. */
   transports: Array<"polling" | "websocket">;
   /** Whether polling sessions may upgrade to WebSocket. */
@@ -100,6 +110,9 @@ export interface ResolvedEngineOptions {
   allowEIO3: boolean;
 }
 
+/** 4 MiB: a few seconds of a busy room on a slow link, small enough that 1,000 stalled clients fit in RAM */
+export const DEFAULT_MAX_BUFFERED_AMOUNT = 4 * 1024 * 1024;
+
 export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
   const addTrailingSlash = opts.addTrailingSlash ?? true;
   const bare = (opts.path ?? "/socket.io").replace(/\/$/, "");
@@ -110,6 +123,7 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     pingTimeout: opts.pingTimeout ?? 20000,
     upgradeTimeout: opts.upgradeTimeout ?? 10000,
     maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
+    maxBufferedAmount: opts.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT,
     transports: opts.transports ?? ["polling", "websocket"],
     allowUpgrades: opts.allowUpgrades ?? true,
     allowRequest: opts.allowRequest,

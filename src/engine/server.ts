@@ -19,6 +19,8 @@ import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from 
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
 
+/** A `Sec-WebSocket-Key`: 16 random bytes in base64 (RFC 6455 §4.1) */
+const WS_KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 /** A refused request, as the `connection_error` event reports it. */
 export interface ConnectionError {
   /** The refused request. */
@@ -97,6 +99,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       pingTimeout: o.pingTimeout,
       upgradeTimeout: o.upgradeTimeout,
       maxHttpBufferSize: o.maxHttpBufferSize,
+      maxBufferedAmount: o.maxBufferedAmount,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       scheduler: o.scheduler,
       logger: this.logger,
@@ -116,6 +119,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       pingTimeout: o.pingTimeout,
       upgradeTimeout: o.upgradeTimeout,
       maxHttpBufferSize: o.maxHttpBufferSize,
+      maxBufferedAmount: o.maxBufferedAmount,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       scheduler: o.scheduler,
     });
@@ -125,6 +129,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   use(fn: EngineMiddleware): this {
     this.#middlewares.push(fn);
     return this;
+  }
+
+  /** Bytes a connection may have queued before it is closed as a slow consumer (the `Servable` port). */
+  get maxBufferedAmount(): number {
+    return this.opts.maxBufferedAmount;
   }
 
   /** Largest WebSocket message a runtime should accept (the `Servable` port). */
@@ -203,6 +212,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     }
     if (transport === "websocket" && (!isUpgrade || !ctx.upgrade)) {
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport });
+    }
+    // RFC 6455 §4.2.1: version 13 and a key that is 16 bytes in base64. Checked here so a bad handshake gets
+    // the same 400 everywhere (Deno would throw a 500 with a stack trace, or accept a bad key)
+    if (
+      transport === "websocket" && (req.headers.get("sec-websocket-version") !== "13" ||
+        !WS_KEY.test(req.headers.get("sec-websocket-key") ?? ""))
+    ) {
+      throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "INVALID_WEBSOCKET_HANDSHAKE" });
     }
     if (sid !== null) {
       const session = this.clients.get(sid);

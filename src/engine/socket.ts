@@ -18,6 +18,13 @@ import {
 } from "./packet.ts";
 import type { EngineProtocol, PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
 
+/** The description of a "transport error" close by the slow-consumer policy (`maxBufferedAmount`). */
+export const SLOW_CONSUMER = "slow consumer";
+
+function sizeOf(data: RawData): number {
+  return typeof data === "string" ? data.length : data.byteLength;
+}
+
 /** The state of an Engine.IO session. */
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 
@@ -36,6 +43,7 @@ export interface SessionConfig {
   pingTimeout: number;
   upgradeTimeout: number;
   maxHttpBufferSize: number;
+  maxBufferedAmount: number;
   upgrades: string[];
   scheduler: Scheduler;
   logger: Logger;
@@ -94,6 +102,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** The current transport. */
   transport: Transport;
   #writeBuffer: Packet[] = [];
+  /** bytes (UTF-16 units for text, close enough for a bound) in `#writeBuffer` */
+  #writeBufferBytes = 0;
+  /** bytes a recovery replay queued above the bound (see `burst`) */
+  #allowance = 0;
+  #inBurst = false;
   #config: SessionConfig;
   #pingIntervalTimer: unknown;
   #pingTimeoutTimer: unknown;
@@ -134,6 +147,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   send(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
     if (typeof data === "string" && !callback && this.#direct()) {
       (this.transport as WebSocketTransport).sendText(PACKET_TYPES.message + data);
+      this.checkBackpressure();
       return this;
     }
     this.#sendPacket("message", data, options?.compress, callback);
@@ -142,7 +156,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   /** A broadcast's message: framed once for every session that takes the direct path. */
   sendShared(message: SharedMessage, compress?: boolean): void {
-    if (this.#direct()) return (this.transport as WebSocketTransport).sendShared(message);
+    if (this.#direct()) {
+      (this.transport as WebSocketTransport).sendShared(message);
+      return this.checkBackpressure();
+    }
     this.#sendPacket("message", message.data, compress);
   }
 
@@ -163,7 +180,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** Writes several message packets with one flush: a socket.io packet with attachments, a broadcast. */
   sendMany(items: readonly RawData[], compress?: boolean): void {
     if (this.readyState !== "opening" && this.readyState !== "open") return;
-    for (const data of items) this.#writeBuffer.push({ type: "message", data, compress });
+    for (const data of items) {
+      this.#writeBuffer.push({ type: "message", data, compress });
+      this.#writeBufferBytes += sizeOf(data);
+    }
     this.#flush();
   }
 
@@ -197,12 +217,54 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     if (compress !== undefined) packet.compress = compress;
     if (this.hasListeners("packetCreate")) this.emitReserved("packetCreate", packet);
     this.#writeBuffer.push(packet);
+    if (data !== undefined) this.#writeBufferBytes += sizeOf(data);
     if (callback) this.#onceDrain.push(callback);
     this.#flush();
   }
 
+  /**
+   * @ignore The slow-consumer policy (`maxBufferedAmount`), also called by a room store after frames went
+   * out through native fan-out (Bun's publish), which the session does not see: ordinary packets are never dropped, so a client that
+   * takes them slower than they come would make the server hold them without limit. Past the bound the
+   * session closes instead; a client with connection state recovery reconnects and is replayed the rest.
+   */
+  checkBackpressure(): void {
+    if (this.#inBurst || this.readyState === "closed") return;
+    const limit = this.#config.maxBufferedAmount;
+    const queued = this.#queuedBytes();
+    if (queued <= limit) {
+      this.#allowance = 0;
+      return;
+    }
+    if (queued <= limit + this.#allowance) return;
+    this.#config.logger.debug(`session ${this.id}: ${queued} bytes queued, above maxBufferedAmount ${limit}`);
+    this.onClose("transport error", SLOW_CONSUMER);
+  }
+
+  #queuedBytes(): number {
+    const t = this.transport;
+    return this.#writeBufferBytes + (t.name === "websocket" ? (t as WebSocketTransport).bufferedAmount : 0);
+  }
+
+  /**
+   * Runs `write` (a connection state recovery replay, socket.io writes it in one go before the CONNECT)
+   * outside the slow-consumer bound: what is queued then is allowed on top of `maxBufferedAmount` (so the
+   * CONNECT and live traffic still get the whole bound) until the queue first drops under the bound. Otherwise a client that missed more than the bound could never recover: each
+   * replay would close it again. The replay is at most what the recovery buffer holds.
+   */
+  burst(write: () => void): void {
+    this.#inBurst = true;
+    try {
+      write();
+    } finally {
+      this.#inBurst = false;
+    }
+    this.#allowance = this.#queuedBytes();
+  }
+
   #flush(): void {
-    if (this.readyState === "closed" || !this.transport.writable) return;
+    if (this.readyState === "closed") return;
+    if (!this.transport.writable) return this.checkBackpressure();
     if (this.#writeBuffer.length === 0) {
       // While upgrading, a parked GET is released with a noop so the client can pause polling
       // (spec "Upgrade": the server answers a pending poll with `6`).
@@ -211,8 +273,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     }
     const buffer = this.#writeBuffer;
     this.#writeBuffer = [];
+    this.#writeBufferBytes = 0;
     if (this.hasListeners("flush")) this.emitReserved("flush", buffer);
     this.transport.send(buffer);
+    if (this.transport.name === "websocket") this.checkBackpressure();
     const callbacks = this.#onceDrain;
     if (callbacks.length) {
       this.#onceDrain = [];
@@ -405,6 +469,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #flushClosing(): void {
     const buffer = this.#writeBuffer;
     this.#writeBuffer = [];
+    this.#writeBufferBytes = 0;
     this.transport.send(buffer);
   }
 
@@ -424,10 +489,10 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     t.events = { onPacket() {}, onClose() {}, onReady() {} };
     if (!wasClosing) {
       if (t.name === "websocket") {
-        (t as WebSocketTransport).closeSocket(
-          reason === "transport error" && description === "payload too large" ? 1009 : 1000,
-          "",
-        );
+        // RFC 6455 §7.4.1: 1009 message too big; 1013 "try again later" also tells the adapter that the
+        // frames still queued will never leave (Node drops the TCP socket instead of queueing a close frame)
+        const code = description === "payload too large" ? 1009 : description === SLOW_CONSUMER ? 1013 : 1000;
+        (t as WebSocketTransport).closeSocket(code, "");
       } else if (reason === "transport close") {
         // the client closed (close packet): its parked GET is released with a noop, as engine.io does
         (t as PollingTransport).abort();
@@ -439,6 +504,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       (t as PollingTransport).abort();
     }
     this.#writeBuffer = [];
+    this.#writeBufferBytes = 0;
     this.#onceDrain = [];
     this.emitReserved("close", reason, description);
   }

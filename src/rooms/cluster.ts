@@ -263,12 +263,15 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   override async fetchSockets(opts: BroadcastOptions): Promise<Array<StoreSocket | SocketDetails>> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
-    const expected = (await this.serverCount().catch(() => 1)) - 1;
+    const timeout = opts.flags?.timeout ?? this.requestTimeout;
+    const start = Date.now();
+    const expected = await this.#othersWithin(timeout);
+    if (expected === undefined) throw countTimeout(timeout);
     if (expected <= 0) return local;
     return new Promise((resolve, reject) => {
       const requestId = this.#request(
         expected,
-        opts.flags?.timeout ?? this.requestTimeout,
+        Math.max(0, timeout - (Date.now() - start)),
         [...local],
         (err, responses) => err ? reject(err) : resolve(responses as Array<StoreSocket | SocketDetails>),
       );
@@ -294,14 +297,31 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const args = packet.slice(0, -1);
     const done = ack as (err: Error | null, responses: unknown[]) => void;
     // a count that cannot be had means no other node can be reached either
-    this.serverCount().catch(() => 1).then((count) => {
-      const expected = count - 1;
+    const start = Date.now();
+    void this.#othersWithin(this.requestTimeout).then((expected) => {
+      if (expected === undefined) return done(countTimeout(this.requestTimeout), []);
       if (expected <= 0) return done(null, []);
-      const requestId = this.#request(expected, this.requestTimeout, [], done);
+      const requestId = this.#request(expected, Math.max(0, this.requestTimeout - (Date.now() - start)), [], done);
       this.#publish(
         { uid: this.uid, nsp: this.nsp.name, type: MessageType.SERVER_SIDE_EMIT, data: { packet: args, requestId } },
         (err) => this.#settle(requestId, err instanceof Error ? err : new Error(String(err))),
       );
+    });
+  }
+
+  /**
+   * How many other nodes should answer, or undefined when the transport cannot tell within `ms`. A fleet
+   * request's deadline starts before this count, so a stalled or slow transport (Redis silent, or answering
+   * each command late) cannot stretch a request past `requestTimeout`; a count that fails means alone.
+   */
+  #othersWithin(ms: number): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const s = this.nsp.scheduler;
+      const timer = s.setTimeout(() => resolve(undefined), ms);
+      this.serverCount().catch(() => 1).then((count) => {
+        s.clearTimeout(timer);
+        resolve(count - 1);
+      });
     });
   }
 
@@ -463,4 +483,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       }
     }
   }
+}
+
+/** The error of a fleet request whose nodes could not even be counted in time (socket.io-adapter's wording). */
+function countTimeout(ms: number): Error {
+  return new Error(`timeout reached: the other nodes could not be counted within ${ms} ms`);
 }

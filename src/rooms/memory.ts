@@ -30,6 +30,8 @@ export interface AdapterEvents {
 }
 
 const EMPTY = new Set<Room>();
+/** a quarter of the default slow-consumer bound: a paused Bun subscriber overshoots it by at most this */
+const SWEEP_BYTES = 1024 * 1024;
 
 /** The in-memory room store of one namespace (socket.io's default `Adapter`); the base of every store. */
 export class InMemoryAdapter extends Emitter<AdapterEvents> {
@@ -40,6 +42,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
   /** sockets subscribed to native topics (a runtime fan-out reaches them), and per room how many */
   #sinks = new Map<SocketId, TopicSink>();
   #topicMembers = new Map<Room, number>();
+  /** bytes published natively per room since its subscribers' queues were last checked */
+  #publishedBytes = new Map<Room, number>();
 
   /** @ignore Created by the server for each namespace. */
   constructor(readonly nsp: StoreNamespace) {
@@ -121,7 +125,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     }
     const n = (this.#topicMembers.get(room) ?? 1) - 1;
     if (n > 0) this.#topicMembers.set(room, n);
-    else this.#topicMembers.delete(room);
+    else this.#topicMembers.delete(room), this.#publishedBytes.delete(room);
   }
 
   /**
@@ -149,6 +153,14 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     if (subscribed === 0) return false;
     fanout.publish(this.#topic(room!), "4" + frame); // engine "message" packet, one WebSocket frame
     const members = this.rooms.get(room!);
+    // the runtime queued the frame for each subscriber out of the sessions' sight: after every SWEEP_BYTES
+    // published to a room, its subscribers' queues are checked against the slow-consumer bound
+    const published = (this.#publishedBytes.get(room!) ?? 0) + frame.length;
+    if (published < SWEEP_BYTES) this.#publishedBytes.set(room!, published);
+    else {
+      this.#publishedBytes.delete(room!);
+      for (const id of members ?? EMPTY) if (this.#sinks.has(id)) this.nsp.sockets.get(id)?._checkBackpressure();
+    }
     if (members && members.size > subscribed) {
       const flags = opts.flags ?? {};
       const message = new SharedMessage(frame);

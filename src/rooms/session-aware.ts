@@ -13,7 +13,29 @@ interface StoredPacket {
   emittedAt: number;
   opts: { rooms: Room[]; except: Room[] };
   data: unknown[];
+  /** approximate bytes (see `sizeOfArgs`) */
+  size: number;
 }
+
+/** Bytes of a broadcast's arguments, near enough for a bound: strings and binary exact, the rest as JSON. */
+function sizeOfArgs(args: readonly unknown[]): number {
+  let n = 0;
+  for (const a of args) {
+    if (typeof a === "string") n += a.length;
+    else if (a instanceof Uint8Array || a instanceof ArrayBuffer) n += a.byteLength;
+    else if (typeof a === "object" && a !== null) {
+      try {
+        n += JSON.stringify(a)?.length ?? 8;
+      } catch {
+        n += 8; // cyclic: the encoder refuses it anyway
+      }
+    } else n += 8;
+  }
+  return n;
+}
+
+/** 64 MiB of broadcasts per namespace: several minutes of a busy room, a fraction of a server's memory */
+export const DEFAULT_RECOVERY_BUFFER_BYTES = 64 * 1024 * 1024;
 
 interface StoredSession extends SessionToPersist {
   disconnectedAt: number;
@@ -35,10 +57,19 @@ export function includes(rooms: Iterable<Room>, opts: { rooms: Room[]; except: R
 export class SessionAwareAdapter extends InMemoryAdapter {
   #sessions = new Map<string, StoredSession>();
   #packets: StoredPacket[] = [];
+  #bytes = 0;
   #timer: ReturnType<typeof setInterval>;
 
-  /** @ignore Created by the server when `connectionStateRecovery` is on. */
-  constructor(nsp: StoreNamespace, readonly maxDisconnectionDuration: number) {
+  /**
+   * @ignore Created by the server when `connectionStateRecovery` is on. Broadcasts are kept for
+   * `maxDisconnectionDuration` and at most `maxBufferBytes`, the oldest evicted first: a client whose offset
+   * was evicted gets a plain, non-recovered connection, never a replay with a gap.
+   */
+  constructor(
+    nsp: StoreNamespace,
+    readonly maxDisconnectionDuration: number,
+    readonly maxBufferBytes: number = DEFAULT_RECOVERY_BUFFER_BYTES,
+  ) {
     super(nsp);
     this.#timer = setInterval(() => this.#sweep(), Math.min(60_000, Math.max(1000, maxDisconnectionDuration)));
     // a sweep timer must not keep a Node or Deno process alive on its own
@@ -49,8 +80,15 @@ export class SessionAwareAdapter extends InMemoryAdapter {
     const threshold = Date.now() - this.maxDisconnectionDuration;
     for (const [pid, s] of this.#sessions) if (s.disconnectedAt < threshold) this.#sessions.delete(pid);
     let i = 0;
-    while (i < this.#packets.length && this.#packets[i]!.emittedAt < threshold) i++;
+    while (i < this.#packets.length && this.#packets[i]!.emittedAt < threshold) this.#bytes -= this.#packets[i++]!.size;
     if (i > 0) this.#packets.splice(0, i);
+  }
+
+  /** Drops the oldest packets until the buffer fits `maxBufferBytes` (the newest one always stays). */
+  #evict(): void {
+    let i = 0;
+    while (this.#bytes > this.maxBufferBytes && i < this.#packets.length - 1) this.#bytes -= this.#packets[i++]!.size;
+    this.#packets.splice(0, i);
   }
 
   /** Stops the cleanup timer. */
@@ -95,12 +133,16 @@ export class SessionAwareAdapter extends InMemoryAdapter {
       const id = nextOffset();
       // the offset travels as the last argument; the client strips it and remembers it
       packet.data = [...packet.data, id];
+      const size = sizeOfArgs(packet.data as unknown[]);
       this.#packets.push({
         id,
         emittedAt: Date.now(),
         opts: { rooms: [...opts.rooms], except: [...(opts.except ?? [])] },
         data: packet.data as unknown[],
+        size,
       });
+      this.#bytes += size;
+      if (this.#bytes > this.maxBufferBytes) this.#evict();
     }
     super.broadcast(packet, opts);
   }

@@ -89,6 +89,8 @@ export interface StoreSocket {
   _writeShared(message: SharedMessage, flags: BroadcastFlags): void;
   /** runs `onAnyOutgoing` listeners */
   _notifyOutgoing(args: unknown[]): void;
+  /** applies the slow-consumer bound after native fan-out wrote to this socket */
+  _checkBackpressure(): void;
   /** @ignore Registers the ack of a packet the store sends. */
   _registerAck(id: number, ack: (...args: unknown[]) => void): void;
   /** Joins rooms. */

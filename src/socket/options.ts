@@ -84,9 +84,13 @@ const SPECS: Record<string, Spec> = {
     ignored: { unlessValue: () => false, why: "only socket.io's default parser is implemented" },
   },
   connectTimeout: ms,
-  connectionStateRecovery: { check: isObject, type: "an object { maxDisconnectionDuration, skipMiddlewares }" },
+  connectionStateRecovery: {
+    check: isObject,
+    type: "an object { maxDisconnectionDuration, skipMiddlewares, maxBufferBytes }",
+  },
   cleanupEmptyChildNamespaces: { check: isBoolean, type: "a boolean" },
   // Portio
+  maxBufferedAmount: { check: isNonNegative, type: "a number of bytes (>= 0)" },
   maxAttachments: { check: isNonNegative, type: "a number (>= 0)" },
   generateId: { check: isFunction, type: "a function (req) => string" },
   scheduler: { check: isObject, type: "a Scheduler { setTimeout, clearTimeout }" },
@@ -156,6 +160,11 @@ export function checkServerOptions(opts: unknown, logger: Logger): void {
   const recovery = (opts as { connectionStateRecovery?: Record<string, unknown> }).connectionStateRecovery;
   if (recovery) {
     for (const [k, v] of Object.entries(recovery)) {
+      if (k === "maxBufferBytes" && v !== undefined && !isNonNegative(v)) {
+        throw new TypeError(
+          `portio: option "connectionStateRecovery.${k}" must be a number of bytes (>= 0), got ${describe(v)}`,
+        );
+      }
       if (k === "maxDisconnectionDuration" && v !== undefined && !isNonNegative(v)) {
         throw new TypeError(`portio: option "connectionStateRecovery.${k}" must be ${ms.type}, got ${describe(v)}`);
       }

@@ -9,7 +9,7 @@ import { EngineServer } from "../engine/server.ts";
 import type { EngineOptions } from "../engine/options.ts";
 import { type Reply, type RequestLike, toResponse } from "../engine/http.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
-import { SessionAwareAdapter } from "../rooms/session-aware.ts";
+import { DEFAULT_RECOVERY_BUFFER_BYTES, SessionAwareAdapter } from "../rooms/session-aware.ts";
 import type { Room, SocketId, StoreNamespace } from "../rooms/types.ts";
 import type { BroadcastOperator, RemoteSocketLike } from "./broadcast.ts";
 import { Client } from "./client.ts";
@@ -33,6 +33,11 @@ export interface ConnectionStateRecoveryOptions {
   maxDisconnectionDuration?: number;
   /** skip middlewares for a restored session (default true) */
   skipMiddlewares?: boolean;
+  /**
+   * Portio's own: bytes of broadcasts kept for recovery per namespace (default 64 MiB), the oldest evicted
+   * first; a client whose offset was evicted connects without recovery (`socket.recovered` false)
+   */
+  maxBufferBytes?: number;
 }
 
 /** The room store factory: `new Server({ adapter: (nsp) => new MyStore(nsp) })`. */
@@ -149,6 +154,7 @@ export class Server<
       ? {
         maxDisconnectionDuration: opts.connectionStateRecovery.maxDisconnectionDuration ?? 2 * 60 * 1000,
         skipMiddlewares: opts.connectionStateRecovery.skipMiddlewares ?? true,
+        maxBufferBytes: opts.connectionStateRecovery.maxBufferBytes ?? DEFAULT_RECOVERY_BUFFER_BYTES,
       }
       : undefined;
     this.#adapterFactory = opts.adapter && portioStoreFactory(opts.adapter as AdapterFactory);
@@ -236,7 +242,9 @@ export class Server<
       }
       return store;
     }
-    if (this._recovery) return new SessionAwareAdapter(nsp, this._recovery.maxDisconnectionDuration);
+    if (this._recovery) {
+      return new SessionAwareAdapter(nsp, this._recovery.maxDisconnectionDuration, this._recovery.maxBufferBytes);
+    }
     return new InMemoryAdapter(nsp);
   }
 
@@ -307,6 +315,11 @@ export class Server<
   /** Largest message a runtime should accept on a WebSocket for this server. */
   get maxPayload(): number {
     return this.engine.opts.maxHttpBufferSize;
+  }
+
+  /** Bytes a connection may have queued before it is closed as a slow consumer. */
+  get maxBufferedAmount(): number {
+    return this.engine.opts.maxBufferedAmount;
   }
 
   // ---- namespaces ---------------------------------------------------------------------------------------

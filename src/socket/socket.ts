@@ -186,14 +186,22 @@ export class Socket<
     this._attachTopics();
     // socket.io sends the missed packets before the CONNECT; the official client buffers them and emits
     // them right after its "connect" event, other clients are written against that order
-    for (const args of session?.missedPackets ?? []) {
-      this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
+    const missed = session?.missedPackets;
+    if (missed?.length) {
+      this.client.conn.burst(() => {
+        for (const args of missed) this._packet({ type: PacketType.EVENT, nsp: this.nsp.name, data: args });
+      });
     }
     if (this.client.conn.protocol === 3) this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name });
     else {
       const data = this.pid ? { sid: this.id, pid: this.pid } : { sid: this.id };
       this._packet({ type: PacketType.CONNECT, nsp: this.nsp.name, data });
     }
+  }
+
+  /** @ignore Applies the slow-consumer bound after native fan-out wrote to this socket (rooms/memory.ts). */
+  _checkBackpressure(): void {
+    this.client.conn.checkBackpressure();
   }
 
   /** Lets native fan-out reach this socket once its connection is an open WebSocket (see rooms/memory.ts). */

@@ -275,6 +275,13 @@ function fakeSocket() {
   };
 }
 
+/** the headers of a valid WebSocket upgrade (RFC 6455 §4.1), which the core checks */
+const WS_HANDSHAKE = {
+  upgrade: "websocket",
+  "sec-websocket-version": "13",
+  "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+};
+
 describe("Hibernation", () => {
   const options: ServerOptions = { pingInterval: 60_000, connectionStateRecovery: {} };
   function app(storage: MemoryStorage) {
@@ -308,7 +315,7 @@ describe("Hibernation", () => {
     let handler: WebSocketHandler | undefined;
     await first.io.handle(
       new Request("http://h/socket.io/?EIO=4&transport=websocket", {
-        headers: { upgrade: "websocket", "x-custom": "kept" },
+        headers: { ...WS_HANDSHAKE, "x-custom": "kept" },
       }),
       {
         remoteAddress: "10.0.0.1",
@@ -355,7 +362,7 @@ describe("Hibernation", () => {
     const ws = fakeSocket();
     let handler: WebSocketHandler | undefined;
     await first.io.handle(
-      new Request("http://h/socket.io/?EIO=4&transport=websocket", { headers: { upgrade: "websocket" } }),
+      new Request("http://h/socket.io/?EIO=4&transport=websocket", { headers: WS_HANDSHAKE }),
       {
         upgrade: (h) => {
           handler = h;

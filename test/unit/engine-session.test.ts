@@ -66,6 +66,7 @@ function session(transport: PollingTransport | WebSocketTransport, over: Partial
     pingTimeout: 50,
     upgradeTimeout: 80,
     maxHttpBufferSize: 10,
+    maxBufferedAmount: 4 * 1024 * 1024,
     upgrades: ["websocket"],
     scheduler: clock,
     logger: createLogger("engine"),

@@ -27,6 +27,7 @@ function fakeNamespace(ids: string[], fanout?: Fanout) {
       _writeEncoded: (encoded) => writes.get(id)!.push(encoded),
       _writeShared: (message) => writes.get(id)!.push(message),
       _notifyOutgoing: () => {},
+      _checkBackpressure: () => {},
       _registerAck: () => {},
       join: (r) => adapter.addAll(id, Array.isArray(r) ? r : [r]),
       leave: (r) => adapter.del(id, r),

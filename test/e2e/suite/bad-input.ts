@@ -10,6 +10,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import WebSocket from "ws";
 import type { Section } from "../suite.ts";
 import {
@@ -22,6 +23,7 @@ import {
   rawPolling,
   type RawWs,
   rawWs,
+  sleep,
   type Target,
   waitForSession,
 } from "../harness.ts";
@@ -463,7 +465,57 @@ const section: Section = (target) => {
         await freshClientWorks(target());
       });
     });
+
+    describe("WebSocket handshake (RFC 6455 §4.2.1)", () => {
+      const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+      for (
+        const [label, headers] of [
+          ["no Sec-WebSocket-Key", { "Sec-WebSocket-Version": "13" }],
+          ["a Sec-WebSocket-Key that is not 16 bytes", { "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "abc" }],
+          ["Sec-WebSocket-Version: 99", { "Sec-WebSocket-Version": "99", "Sec-WebSocket-Key": KEY }],
+        ] as Array<[string, Record<string, string>]>
+      ) {
+        it(`${label} → 400 {code: 3}, no upgrade`, async () => {
+          const logged = target().logs().length;
+          const answer = await rawUpgrade(target(), headers);
+          assert.match(answer, /^HTTP\/1\.1 400/, answer.slice(0, 200));
+          const body = answer.slice(answer.indexOf("\r\n\r\n") + 4);
+          if (!(target().knownDifferences["upgrade-refusal-body"] && !body.includes("{"))) {
+            assert.deepEqual(JSON.parse(body.slice(body.indexOf("{"), body.lastIndexOf("}") + 1)), {
+              code: 3,
+              message: "Bad request",
+            });
+          }
+          if (!target().alive()) assert.fail(target().logs());
+          await sleep(100);
+          assert.doesNotMatch(target().logs().slice(logged), /upgradeWebSocket|\s{4}at /, "a stack trace was logged");
+          await freshClientWorks(target());
+        });
+      }
+    });
   });
 };
+
+/** A raw HTTP/1.1 upgrade request with the given handshake headers; resolves with what the server answered. */
+function rawUpgrade(target: Target, headers: Record<string, string>): Promise<string> {
+  const url = new URL(target.url);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(url.port), url.hostname);
+    let got = "";
+    const timer = setTimeout(() => (sock.destroy(), resolve(got)), 3000);
+    sock.on("data", (d) => {
+      got += d;
+      // the whole JSON body is in once a closing brace arrived (or the server closed)
+      if (/\r\n\r\n[\s\S]*}/.test(got)) clearTimeout(timer), sock.destroy(), resolve(got);
+    });
+    sock.on("end", () => (clearTimeout(timer), resolve(got)));
+    sock.on("error", (err) => (clearTimeout(timer), got ? resolve(got) : reject(err)));
+    const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    sock.write(
+      `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\n` +
+        `Upgrade: websocket\r\n${extra}\r\n`,
+    );
+  });
+}
 
 export default section;
