@@ -7,6 +7,7 @@
  * warning says they are ignored (README "Options").
  */
 import type { Logger } from "../util/logger.ts";
+import { isCustomParser } from "./codec.ts";
 
 type Check = (v: unknown) => boolean;
 
@@ -78,11 +79,7 @@ const SPECS: Record<string, Spec> = {
   // socket.io
   serveClient: { check: isBoolean, type: "a boolean" },
   adapter: { check: isFunction, type: "a room store factory (see portio/redis)" },
-  parser: {
-    check: isObject,
-    type: "a parser object",
-    ignored: { unlessValue: () => false, why: "only socket.io's default parser is implemented" },
-  },
+  parser: { check: isCustomParser, type: "a parser with socket.io-parser's shape ({ Encoder, Decoder })" },
   connectTimeout: ms,
   connectionStateRecovery: { check: isObject, type: "an object { maxDisconnectionDuration, skipMiddlewares }" },
   cleanupEmptyChildNamespaces: { check: isBoolean, type: "a boolean" },

@@ -56,7 +56,6 @@ describe("option checking", () => {
       "destroyUpgradeTimeout",
       "httpCompression",
       "initialPacket",
-      "parser",
       "perMessageDeflate",
       "wsEngine",
     ]);
