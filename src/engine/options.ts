@@ -4,6 +4,7 @@ import type { RequestLike } from "./http.ts";
 import type { Scheduler } from "../ports.ts";
 import { defaultScheduler } from "../ports.ts";
 import type { Logger } from "../util/logger.ts";
+import type { HttpCompressionOptions } from "./compression.ts";
 
 /** The `cookie` option: the session cookie's attributes. */
 export interface CookieOptions {
@@ -67,6 +68,16 @@ export interface EngineOptions {
   logger?: Partial<Logger>;
   /** also serve Engine.IO v3 clients (socket.io-client 2.x), as socket.io 4 does (default false) */
   allowEIO3?: boolean;
+  /**
+   * gzip/deflate polling responses of at least `threshold` bytes (default 1024) by `Accept-Encoding`
+   * (default on, as in engine.io); false turns it off
+   */
+  httpCompression?: boolean | HttpCompressionOptions;
+  /**
+   * engine.io's `initialPacket`: an Engine.IO message (text or bytes) every session gets right after the open
+   * packet, before any Socket.IO packet (for engine-level clients; a Socket.IO client would try to parse it)
+   */
+  initialPacket?: string | Uint8Array | ArrayBuffer;
 }
 
 /** The engine options with their defaults applied. */
@@ -98,6 +109,10 @@ export interface ResolvedEngineOptions {
   /** The timer source. */
   scheduler: Scheduler;
   allowEIO3: boolean;
+  /** Smallest polling response compressed, in bytes; false when `httpCompression` is off. */
+  compressionThreshold: number | false;
+  /** The `initialPacket`, as engine data. */
+  initialPacket: string | Uint8Array | undefined;
 }
 
 export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
@@ -118,6 +133,10 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     generateId: opts.generateId,
     scheduler: opts.scheduler ?? defaultScheduler,
     allowEIO3: opts.allowEIO3 ?? false,
+    initialPacket: opts.initialPacket instanceof ArrayBuffer ? new Uint8Array(opts.initialPacket) : opts.initialPacket,
+    compressionThreshold: opts.httpCompression === false
+      ? false
+      : (typeof opts.httpCompression === "object" ? opts.httpCompression.threshold : undefined) ?? 1024,
   };
 }
 

@@ -51,9 +51,11 @@ const SPECS: Record<string, Spec> = {
     ignored: { unlessValue: (v) => v === false, why: "WebSocket compression is not implemented" },
   },
   httpCompression: {
-    check: either(isBoolean, isObject),
-    type: "a boolean or an object",
-    ignored: { unlessValue: (v) => v === false, why: "polling responses are not compressed" },
+    check: (v) =>
+      isBoolean(v) ||
+      (isObject(v) && ((v as { threshold?: unknown }).threshold === undefined ||
+        isNonNegative((v as { threshold?: unknown }).threshold))),
+    type: "a boolean or an object { threshold: bytes (>= 0) }",
   },
   wsEngine: {
     check: isFunction,
@@ -61,9 +63,8 @@ const SPECS: Record<string, Spec> = {
     ignored: { unlessValue: () => false, why: "each runtime adapter brings its own WebSocket server" },
   },
   initialPacket: {
-    check: () => true,
-    type: "any value",
-    ignored: { unlessValue: (v) => v === undefined, why: "the open packet carries no extra data" },
+    check: (v) => isString(v) || v instanceof Uint8Array || v instanceof ArrayBuffer,
+    type: "a string or binary (Uint8Array, ArrayBuffer): an Engine.IO message",
   },
   path: { check: (v) => isString(v) && (v as string)[0] === "/", type: 'a string starting with "/"' },
   destroyUpgrade: {

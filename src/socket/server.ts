@@ -68,12 +68,8 @@ export interface ServerOptions extends EngineOptions {
   // accepted with socket.io's types and ignored (see README "Options"); listed so typed apps compile
   /** not implemented: WebSocket frames are not compressed */
   perMessageDeflate?: boolean | object;
-  /** not implemented: polling responses are not compressed */
-  httpCompression?: boolean | object;
   /** not implemented: each runtime adapter brings its own WebSocket server */
   wsEngine?: unknown;
-  /** not implemented */
-  initialPacket?: unknown;
   /** not implemented: the runtime adapter answers upgrades that are not Portio's */
   destroyUpgrade?: boolean;
   /** not implemented (see destroyUpgrade) */
