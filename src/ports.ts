@@ -118,6 +118,8 @@ export interface Servable {
   matches(url: Pick<URL, "pathname">): boolean;
   /** the largest WebSocket message to accept, in bytes */
   readonly maxPayload: number;
+  /** permessage-deflate to negotiate where the runtime can (`perMessageDeflate`), or false */
+  readonly perMessageDeflate?: false | { threshold: number };
   /** Closes the server and its sessions. */
   close(): Promise<void> | void;
   /** hands the server the runtime's native fan-out, where there is one */

@@ -60,7 +60,9 @@ export function attach(
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
   if (files) { for (const s of servers) s.setClientFiles?.(files); }
   const maxPayload = Math.max(...servers.map((s) => s.maxPayload));
-  const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, perMessageDeflate: false });
+  // one WebSocket server for every Portio server on this http server: compression is on when one asks for it
+  const deflate = servers.map((s) => s.perMessageDeflate).find((d) => d) || false;
+  const wss = new WebSocketServer({ noServer: true, maxPayload, clientTracking: false, perMessageDeflate: deflate });
   const upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
   wss.on("headers", (lines, req) => {
     upgradeHeaders.get(req)?.forEach((v, k) => lines.push(`${k}: ${v}`));

@@ -78,6 +78,12 @@ export interface EngineOptions {
    * packet, before any Socket.IO packet (for engine-level clients; a Socket.IO client would try to parse it)
    */
   initialPacket?: string | Uint8Array | ArrayBuffer;
+  /**
+   * WebSocket compression (permessage-deflate, RFC 7692), off by default as in engine.io; `true` compresses
+   * messages of at least 1024 bytes. Carried out by the runtime adapter where the runtime can (Node's `ws`, Bun);
+   * Deno and Workers cannot negotiate it (README)
+   */
+  perMessageDeflate?: boolean | { threshold?: number };
 }
 
 /** The engine options with their defaults applied. */
@@ -113,6 +119,8 @@ export interface ResolvedEngineOptions {
   compressionThreshold: number | false;
   /** The `initialPacket`, as engine data. */
   initialPacket: string | Uint8Array | undefined;
+  /** WebSocket compression for the adapter, or false. */
+  perMessageDeflate: false | { threshold: number };
 }
 
 export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOptions {
@@ -134,6 +142,11 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     scheduler: opts.scheduler ?? defaultScheduler,
     allowEIO3: opts.allowEIO3 ?? false,
     initialPacket: opts.initialPacket instanceof ArrayBuffer ? new Uint8Array(opts.initialPacket) : opts.initialPacket,
+    perMessageDeflate: opts.perMessageDeflate
+      ? {
+        threshold: (typeof opts.perMessageDeflate === "object" ? opts.perMessageDeflate.threshold : undefined) ?? 1024,
+      }
+      : false,
     compressionThreshold: opts.httpCompression === false
       ? false
       : (typeof opts.httpCompression === "object" ? opts.httpCompression.threshold : undefined) ?? 1024,

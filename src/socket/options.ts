@@ -46,9 +46,11 @@ const SPECS: Record<string, Spec> = {
   cors: { check: either(isObject, isFunction), type: "cors options (an object)" },
   allowEIO3: { check: isBoolean, type: "a boolean" },
   perMessageDeflate: {
-    check: either(isBoolean, isObject),
-    type: "a boolean or an object",
-    ignored: { unlessValue: (v) => v === false, why: "WebSocket compression is not implemented" },
+    check: (v) =>
+      isBoolean(v) ||
+      (isObject(v) && ((v as { threshold?: unknown }).threshold === undefined ||
+        isNonNegative((v as { threshold?: unknown }).threshold))),
+    type: "a boolean or an object { threshold: bytes (>= 0) }",
   },
   httpCompression: {
     check: (v) =>

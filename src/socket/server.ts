@@ -66,8 +66,6 @@ export interface ServerOptions extends EngineOptions {
    */
   parser?: CustomParser;
   // accepted with socket.io's types and ignored (see README "Options"); listed so typed apps compile
-  /** not implemented: WebSocket frames are not compressed */
-  perMessageDeflate?: boolean | object;
   /** not implemented: each runtime adapter brings its own WebSocket server */
   wsEngine?: unknown;
   /** not implemented: the runtime adapter answers upgrades that are not Portio's */
@@ -310,6 +308,11 @@ export class Server<
   /** Largest message a runtime should accept on a WebSocket for this server. */
   get maxPayload(): number {
     return this.engine.opts.maxHttpBufferSize;
+  }
+
+  /** WebSocket compression the runtime adapter should negotiate (`perMessageDeflate`), or false. */
+  get perMessageDeflate(): false | { threshold: number } {
+    return this.engine.opts.perMessageDeflate;
   }
 
   // ---- namespaces ---------------------------------------------------------------------------------------

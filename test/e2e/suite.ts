@@ -14,6 +14,7 @@ import socketioParity from "./suite/socketio-parity.ts";
 import dropin from "./suite/dropin.ts";
 import legacy from "./suite/legacy.ts";
 import msgpack from "./suite/msgpack.ts";
+import compression from "./suite/compression.ts";
 
 export type Section = (target: () => Target) => void;
 
@@ -33,7 +34,19 @@ export function runSuite(name: string, start: () => Promise<Target>): void {
       return target;
     };
     for (
-      const section of [engine, namespaces, events, rooms, recovery, badInput, socketioParity, dropin, legacy, msgpack]
+      const section of [
+        engine,
+        namespaces,
+        events,
+        rooms,
+        recovery,
+        badInput,
+        socketioParity,
+        dropin,
+        legacy,
+        msgpack,
+        compression,
+      ]
     ) {
       section(get);
     }

@@ -52,7 +52,6 @@ describe("option checking", () => {
     assert.deepEqual([...IGNORED_OPTIONS].sort(), [
       "destroyUpgrade",
       "destroyUpgradeTimeout",
-      "perMessageDeflate",
       "wsEngine",
     ]);
     await io.close();
