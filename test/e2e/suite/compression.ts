@@ -28,6 +28,7 @@ const section: Section = (target) => {
     });
 
     it("httpCompression: a polling response over 1 KiB is gzip-encoded when asked", async () => {
+      const plain = target().knownDifferences["no-http-compression"] !== undefined;
       const base = `${target().url}/socket.io/?EIO=4&transport=polling`;
       const open = await (await fetch(base)).text();
       const sid = JSON.parse(open.slice(1)).sid as string;
@@ -48,8 +49,10 @@ const section: Section = (target) => {
           );
         }).on("error", reject).end();
       });
-      assert.equal(raw.encoding, "gzip");
-      assert.equal(gunzipSync(raw.body).toString(), `431["${"z".repeat(3000)}"]`);
+      // where Portio leaves it to the platform (workerd), the platform may compress it for this client itself
+      if (!plain) assert.equal(raw.encoding, "gzip");
+      const text = (raw.encoding === "gzip" ? gunzipSync(raw.body) : raw.body).toString();
+      assert.equal(text, `431["${"z".repeat(3000)}"]`);
     });
   });
 };
