@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -160,6 +160,11 @@ describe('require("portio") (CommonJS, Node\'s require(esm))', () => {
       outfile: `${dir}/node_modules/portio/index.mjs`,
       logLevel: "silent",
     });
+    // the optional peers portio/node loads at run time (`requirePeer`), installed next to it as an app would
+    mkdirSync(`${dir}/node_modules/@hono`, { recursive: true });
+    for (const peer of ["ws", "@hono/node-server"]) {
+      symlinkSync(join(process.cwd(), "node_modules", peer), `${dir}/node_modules/${peer}`, "dir");
+    }
     writeFileSync(
       `${dir}/node_modules/portio/package.json`,
       JSON.stringify({ name: "portio", type: "module", exports: { ".": { node: "./index.mjs" } } }),
