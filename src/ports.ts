@@ -125,6 +125,8 @@ export interface Servable {
    * adapter whose runtime queues frames the core never sees (Bun's `publish`) gives it to the runtime
    */
   readonly maxBufferedAmount?: number;
+  /** permessage-deflate to negotiate where the runtime can (`perMessageDeflate`), or false */
+  readonly perMessageDeflate?: false | { threshold: number };
   /** Closes the server and its sessions. */
   close(): Promise<void> | void;
   /** hands the server the runtime's native fan-out, where there is one */

@@ -13,7 +13,7 @@ export interface BunWebSocket {
   /** Per-socket data Bun carries from `server.upgrade` to the handlers. */
   data: BunSocketData;
   /** Sends a frame; returns Bun's send status. */
-  send(data: string | Uint8Array): number;
+  send(data: string | Uint8Array, compress?: boolean): number;
   /** Closes the WebSocket. */
   close(code?: number, reason?: string): void;
   /** Bytes queued but not yet sent (backpressure). */
@@ -58,7 +58,8 @@ export interface BunWebSocketHandlers {
   idleTimeout: number;
   /** Bun refuses larger messages; set to the largest `maxHttpBufferSize` */
   maxPayloadLength: number;
-  /** Off: Portio does not compress frames. */
+  /** permessage-deflate, when a server asks for it (`perMessageDeflate`); Bun then compresses what is sent with
+   * the compress flag, which the adapter sets for messages of at least the option's `threshold` bytes */
   perMessageDeflate: boolean;
   /**
    * bytes Bun may queue per socket. The core enforces `maxBufferedAmount` itself (after its own sends, and
@@ -120,6 +121,9 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
   if (files) { for (const s of servers) s.setClientFiles?.(files); }
   let fanoutSet = false;
+  // one Bun WebSocket handler serves every Portio server given: compression is on when one asks for it
+  const deflate = servers.map((s) => s.perMessageDeflate).find((d) => d);
+  const threshold = deflate ? deflate.threshold : undefined;
   return {
     idleTimeout: idleSeconds(servers, 255),
     async fetch(req, server) {
@@ -147,15 +151,17 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
     websocket: {
       idleTimeout: idleSeconds(servers, 960),
       maxPayloadLength: Math.max(...servers.map((s) => s.maxPayload)),
-      perMessageDeflate: false,
+      perMessageDeflate: threshold !== undefined,
       backpressureLimit: Math.max(...servers.map((s) => s.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT)) +
         REPLAY_HEADROOM,
       closeOnBackpressureLimit: true,
       open(ws) {
         ws.data.handler.onOpen({
           send: (data) => {
+            // string length stands for byte length: the threshold is a heuristic in ws and engine.io too
+            const compress = threshold !== undefined && data.length >= threshold;
             // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently
-            if (ws.send(data) === 0) ws.close(1013, "");
+            if (ws.send(data, compress) === 0) ws.close(1013, "");
           },
           close: (code, reason) => ws.close(code, reason),
           get bufferedAmount() {

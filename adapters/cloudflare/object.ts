@@ -95,6 +95,9 @@ export abstract class PortioObject<Env = unknown> {
     const storage = this.ctx.storage;
     const recovery = options.connectionStateRecovery;
     const io = new Server({
+      // Off unless asked for: a Worker sees the Accept-Encoding Cloudflare sends it, not the client's, and
+      // Cloudflare compresses responses for the client itself (workerd hands a Content-Encoding body on as is)
+      httpCompression: false,
       ...options,
       scheduler: this.scheduler,
       generateId: options.generateId ?? ((req) => sessionIdFor(req.headers.get(OBJECT_HEADER))),

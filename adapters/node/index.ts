@@ -78,11 +78,13 @@ export function attach(
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
   if (files) { for (const s of servers) s.setClientFiles?.(files); }
   const maxPayload = Math.max(...servers.map((s) => s.maxPayload));
+  // one WebSocket server for every Portio server on this http server: compression is on when one asks for it
+  const deflate = servers.map((s) => s.perMessageDeflate).find((d) => d) || false;
   const wss = new (wsPeer().WebSocketServer)({
     noServer: true,
     maxPayload,
     clientTracking: false,
-    perMessageDeflate: false,
+    perMessageDeflate: deflate,
   });
   const upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
   wss.on("headers", (lines, req) => {

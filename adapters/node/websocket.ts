@@ -38,6 +38,11 @@ function textFrame(text: string): Buffer {
   return frame;
 }
 
+interface Prepared {
+  text: string;
+  frame: Buffer;
+}
+
 /**
  * The core's view of one `ws` socket. A class and module-level listeners rather than closures: they are
  * per connection, and closures cost ~60 bytes each (measured with heap snapshots in the connect bench).
@@ -60,15 +65,17 @@ class NodeSocket implements WebSocketLike {
     else this.ws.send(data);
   }
 
+  // the text and its frame: a socket that negotiated permessage-deflate cannot take the raw frame
   prepare(text: string): unknown {
-    return textFrame(text);
+    return { text, frame: textFrame(text) } satisfies Prepared;
   }
 
-  sendPrepared(frame: unknown): void {
+  sendPrepared(prepared: unknown): void {
     if (this.ws.readyState !== 1) return;
-    if (!this.raw) return void this.ws.send(frame as Buffer, { binary: false });
+    const { text, frame } = prepared as Prepared;
+    if (!this.raw) return void this.ws.send(text);
     cork(this.raw);
-    this.raw.write(frame as Buffer);
+    this.raw.write(frame);
   }
 
   close(code?: number, reason?: string): void {
@@ -107,7 +114,11 @@ function onClose(this: Bound, code: number, reason: Buffer): void {
 function onError(): void {}
 
 export function bindWebSocket(ws: WebSocket, handler: WebSocketHandler): void {
-  const socket = new NodeSocket(ws, handler, (ws as unknown as { _socket?: Duplex })._socket);
+  // with permessage-deflate (`perMessageDeflate`) ws compresses asynchronously and queues behind it: frames
+  // written to the TCP socket directly would overtake queued ones, so every write goes through ws then
+  const deflated = ws.extensions.includes("permessage-deflate");
+  const raw = deflated ? undefined : (ws as unknown as { _socket?: Duplex })._socket;
+  const socket = new NodeSocket(ws, handler, raw);
   (ws as Bound)[bound] = socket;
   handler.onOpen(socket);
   ws.on("message", onMessage as (this: WebSocket, ...args: unknown[]) => void);

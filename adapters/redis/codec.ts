@@ -28,7 +28,32 @@ export function toBuffer(bytes: Uint8Array): Buffer {
 }
 
 export function msgpack(value: unknown): Buffer {
-  return toBuffer(msgpackEncode(value, MSGPACK));
+  return toBuffer(msgpackEncode(viewsOf(value), MSGPACK));
+}
+
+/**
+ * @msgpack/msgpack encodes a bare ArrayBuffer as an empty map, and socket.io-msgpack-parser hands the server
+ * exactly that for a client's Uint8Array (notepack.io's ext type 0): such payloads would reach other nodes as
+ * `{}`. Copies the containers on the way to an ArrayBuffer and wraps it in a Uint8Array (MessagePack bin).
+ */
+function viewsOf(v: unknown, depth = 0): unknown {
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || depth > 64) return v;
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    v.forEach((x, i) => {
+      const r = viewsOf(x, depth + 1);
+      if (r !== x) (copy ??= [...v])[i] = r;
+    });
+    return copy ?? v;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return v;
+  let copy: Record<string, unknown> | undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const r = viewsOf(x, depth + 1);
+    if (r !== x) (copy ??= { ...v } as Record<string, unknown>)[k] = r;
+  }
+  return copy ?? v;
 }
 
 export function unmsgpack(bytes: Uint8Array): unknown {

@@ -120,5 +120,9 @@ export function reply(status: number, headers: HeaderList, body: string | Uint8A
 /** The Web `Response` of a `Reply`. */
 export function toResponse(r: Reply): Response {
   if (r.response) return r.response;
-  return new Response(r.body as BodyInit | null, { status: r.status, headers: r.headers.toHeaders() });
+  const init: ResponseInit & { encodeBody?: "manual" } = { status: r.status, headers: r.headers.toHeaders() };
+  // A body we compressed (`httpCompression`): Workers would compress it again because of its Content-Encoding
+  // unless told it already is (`encodeBody: "manual"`, Workers' Response API); other runtimes ignore the field.
+  if (r.headers.get("content-encoding") !== null) init.encodeBody = "manual";
+  return new Response(r.body as BodyInit | null, init);
 }

@@ -4,6 +4,7 @@ import type { RequestLike } from "./http.ts";
 import type { Scheduler } from "../ports.ts";
 import { defaultScheduler } from "../ports.ts";
 import type { Logger } from "../util/logger.ts";
+import type { HttpCompressionOptions } from "./compression.ts";
 
 /** The `cookie` option: the session cookie's attributes. */
 export interface CookieOptions {
@@ -75,6 +76,22 @@ export interface EngineOptions {
   logger?: Partial<Logger>;
   /** also serve Engine.IO v3 clients (socket.io-client 2.x), as socket.io 4 does (default false) */
   allowEIO3?: boolean;
+  /**
+   * gzip/deflate polling responses of at least `threshold` bytes (default 1024) by `Accept-Encoding`
+   * (default on, as in engine.io); false turns it off
+   */
+  httpCompression?: boolean | HttpCompressionOptions;
+  /**
+   * engine.io's `initialPacket`: an Engine.IO message (text or bytes) every session gets right after the open
+   * packet, before any Socket.IO packet (for engine-level clients; a Socket.IO client would try to parse it)
+   */
+  initialPacket?: string | Uint8Array | ArrayBuffer;
+  /**
+   * WebSocket compression (permessage-deflate, RFC 7692), off by default as in engine.io; `true` compresses
+   * messages of at least 1024 bytes. Carried out by the runtime adapter where the runtime can (Node's `ws`, Bun);
+   * Deno and Workers cannot negotiate it (README)
+   */
+  perMessageDeflate?: boolean | { threshold?: number };
 }
 
 /** The engine options with their defaults applied. */
@@ -108,6 +125,12 @@ export interface ResolvedEngineOptions {
   /** The timer source. */
   scheduler: Scheduler;
   allowEIO3: boolean;
+  /** Smallest polling response compressed, in bytes; false when `httpCompression` is off. */
+  compressionThreshold: number | false;
+  /** The `initialPacket`, as engine data. */
+  initialPacket: string | Uint8Array | undefined;
+  /** WebSocket compression for the adapter, or false. */
+  perMessageDeflate: false | { threshold: number };
 }
 
 /** 4 MiB: a few seconds of a busy room on a slow link, small enough that 1,000 stalled clients fit in RAM */
@@ -132,6 +155,15 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     generateId: opts.generateId,
     scheduler: opts.scheduler ?? defaultScheduler,
     allowEIO3: opts.allowEIO3 ?? false,
+    initialPacket: opts.initialPacket instanceof ArrayBuffer ? new Uint8Array(opts.initialPacket) : opts.initialPacket,
+    perMessageDeflate: opts.perMessageDeflate
+      ? {
+        threshold: (typeof opts.perMessageDeflate === "object" ? opts.perMessageDeflate.threshold : undefined) ?? 1024,
+      }
+      : false,
+    compressionThreshold: opts.httpCompression === false
+      ? false
+      : (typeof opts.httpCompression === "object" ? opts.httpCompression.threshold : undefined) ?? 1024,
   };
 }
 

@@ -5,6 +5,7 @@
 import { Emitter } from "../util/emitter.ts";
 import type { Fanout, RequestContext, WebSocketHandler, WebSocketLike } from "../ports.ts";
 import { corsHeaders } from "./cors.ts";
+import { compressReply } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
 import { EngineRequestError, ERROR_CODES } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
@@ -103,6 +104,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       scheduler: o.scheduler,
       logger: this.logger,
+      initialPacket: o.initialPacket,
     };
   }
 
@@ -122,6 +124,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       maxBufferedAmount: o.maxBufferedAmount,
       upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
       scheduler: o.scheduler,
+      initialPacket: o.initialPacket,
     });
   }
 
@@ -287,7 +290,14 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const session = new EngineSocket(id, snapshot, remote, polling, this.#session, protocol);
     this.#register(session);
     // the open packet goes out as the body of this very GET
-    return polling.handleGet(this.#onAbort(req, ctx), headers);
+    return this.#compress(req, polling.handleGet(this.#onAbort(req, ctx), headers));
+  }
+
+  /** `httpCompression`: a polling GET's body, gzip/deflate-encoded when big enough and accepted. */
+  async #compress(req: RequestLike, pending: Promise<Reply>): Promise<Reply> {
+    const threshold = this.opts.compressionThreshold;
+    const r = await pending;
+    return threshold === false ? r : compressReply(r, req.headers.get("accept-encoding"), threshold);
   }
 
   #register(session: EngineSocket): void {
@@ -372,7 +382,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         session.onClose("transport error", "overlap from client");
         throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "POLL_OVERLAP" });
       }
-      return polling.handleGet(this.#onAbort(req, ctx), headers);
+      return this.#compress(req, polling.handleGet(this.#onAbort(req, ctx), headers));
     }
     if (polling.posting) {
       session.onClose("transport error", "data request overlap from client");

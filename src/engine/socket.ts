@@ -47,6 +47,8 @@ export interface SessionConfig {
   upgrades: string[];
   scheduler: Scheduler;
   logger: Logger;
+  /** engine.io's `initialPacket`: a message sent right after the open packet */
+  initialPacket?: RawData;
 }
 
 /** Events of an Engine.IO session. */
@@ -139,6 +141,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
       "open",
       JSON.stringify({ sid: this.id, upgrades, pingInterval, pingTimeout, maxPayload: maxHttpBufferSize }),
     );
+    if (this.#config.initialPacket !== undefined) this.#sendPacket("message", this.#config.initialPacket);
     this.emitReserved("open");
     this.#schedulePing();
   }

@@ -218,7 +218,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
   /** Sends a packet to the matching sockets. */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
     const flags = opts.flags ?? {};
-    const encoded = encode(packet);
+    const encoded = this.nsp._encode ? this.nsp._encode(packet) : encode(packet);
     if (this.#publish(encoded, opts)) return;
     const args = packet.data as unknown[];
     const text = encoded.length === 1 ? encoded[0] : undefined;
@@ -247,7 +247,7 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
   ): void {
     const flags = opts.flags ?? {};
     packet.id = this.nsp._nextAckId();
-    const encoded = encode(packet);
+    const encoded = this.nsp._encode ? this.nsp._encode(packet) : encode(packet);
     let count = 0;
     this.apply(opts, (socket) => {
       socket._registerAck(packet.id!, ack);

@@ -115,6 +115,8 @@ export interface StoreNamespace {
   readonly _outgoingListeners: number;
   /** next id for a packet that expects acks */
   _nextAckId(): number;
+  /** encodes a packet with the server's parser (the `parser` option); the default parser when absent */
+  _encode?(packet: Packet): Array<string | Uint8Array>;
   /** where the store reports errors (the server's logger); the console one when absent */
   readonly logger?: Logger;
 }

@@ -6,7 +6,8 @@ import type { EngineCloseReason, EngineSocket } from "../engine/socket.ts";
 import type { RawData, SharedMessage } from "../engine/packet.ts";
 import type { RequestLike } from "../engine/http.ts";
 import type { BroadcastFlags } from "../rooms/types.ts";
-import { Decoder, encode, type Packet, PacketType, ParseError } from "./parser.ts";
+import { type Packet, PacketType, ParseError } from "./parser.ts";
+import type { PacketDecoder } from "./codec.ts";
 import type { Server } from "./server.ts";
 import type { AnySocket, DisconnectReason } from "./socket.ts";
 
@@ -19,7 +20,7 @@ export class Client {
   /** The server. */
   // deno-lint-ignore no-explicit-any -- one connection serves a server of any event maps
   readonly server: Server<any, any, any, any>;
-  #decoder: Decoder;
+  #decoder: PacketDecoder;
   /** the socket of each namespace joined on this connection */
   readonly nsps: Map<string, AnySocket> = new Map();
   // Created on first use: most connections never leave a namespace or overlap two CONNECTs, and every
@@ -35,7 +36,7 @@ export class Client {
     this.server = server;
     this.conn = conn;
     this.id = conn.id;
-    this.#decoder = new Decoder({ maxAttachments: server._opts.maxAttachments });
+    this.#decoder = server._codec.decoder();
     conn.on("data", (data) => this.#ondata(data));
     conn.on("close", (reason, description) => this.#onclose(reason, description));
     // after polling → websocket, native fan-out can reach this connection's sockets
@@ -116,7 +117,14 @@ export class Client {
       if (this.conn.readyState !== "open") return;
       if (!nsp) {
         this.server.logger.debug(`client ${this.id}: no namespace ${name}`);
-        this._write(encode({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } }), {});
+        this._write(
+          this.server._codec.encode({
+            type: PacketType.CONNECT_ERROR,
+            nsp: name,
+            data: { message: "Invalid namespace" },
+          }),
+          {},
+        );
         return;
       }
       await nsp._add(this, auth);

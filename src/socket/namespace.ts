@@ -95,6 +95,11 @@ export class Namespace<
     return this.#ackId++;
   }
 
+  /** @ignore Encodes a packet with the server's parser, for the room store's broadcasts. */
+  _encode(packet: Packet): Array<string | Uint8Array> {
+    return this.server._codec.encode(packet);
+  }
+
   /** Adds a connection middleware: `(socket, next) => next()` or `next(err)` to refuse. */
   use(fn: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this {
     this._fns.push(fn);

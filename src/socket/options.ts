@@ -7,6 +7,7 @@
  * warning says they are ignored (README "Options").
  */
 import type { Logger } from "../util/logger.ts";
+import { isCustomParser } from "./codec.ts";
 
 type Check = (v: unknown) => boolean;
 
@@ -45,14 +46,18 @@ const SPECS: Record<string, Spec> = {
   cors: { check: either(isObject, isFunction), type: "cors options (an object)" },
   allowEIO3: { check: isBoolean, type: "a boolean" },
   perMessageDeflate: {
-    check: either(isBoolean, isObject),
-    type: "a boolean or an object",
-    ignored: { unlessValue: (v) => v === false, why: "WebSocket compression is not implemented" },
+    check: (v) =>
+      isBoolean(v) ||
+      (isObject(v) && ((v as { threshold?: unknown }).threshold === undefined ||
+        isNonNegative((v as { threshold?: unknown }).threshold))),
+    type: "a boolean or an object { threshold: bytes (>= 0) }",
   },
   httpCompression: {
-    check: either(isBoolean, isObject),
-    type: "a boolean or an object",
-    ignored: { unlessValue: (v) => v === false, why: "polling responses are not compressed" },
+    check: (v) =>
+      isBoolean(v) ||
+      (isObject(v) && ((v as { threshold?: unknown }).threshold === undefined ||
+        isNonNegative((v as { threshold?: unknown }).threshold))),
+    type: "a boolean or an object { threshold: bytes (>= 0) }",
   },
   wsEngine: {
     check: isFunction,
@@ -60,9 +65,8 @@ const SPECS: Record<string, Spec> = {
     ignored: { unlessValue: () => false, why: "each runtime adapter brings its own WebSocket server" },
   },
   initialPacket: {
-    check: () => true,
-    type: "any value",
-    ignored: { unlessValue: (v) => v === undefined, why: "the open packet carries no extra data" },
+    check: (v) => isString(v) || v instanceof Uint8Array || v instanceof ArrayBuffer,
+    type: "a string or binary (Uint8Array, ArrayBuffer): an Engine.IO message",
   },
   path: { check: (v) => isString(v) && (v as string)[0] === "/", type: 'a string starting with "/"' },
   destroyUpgrade: {
@@ -78,11 +82,7 @@ const SPECS: Record<string, Spec> = {
   // socket.io
   serveClient: { check: isBoolean, type: "a boolean" },
   adapter: { check: isFunction, type: "a room store factory (see portio/redis)" },
-  parser: {
-    check: isObject,
-    type: "a parser object",
-    ignored: { unlessValue: () => false, why: "only socket.io's default parser is implemented" },
-  },
+  parser: { check: isCustomParser, type: "a parser with socket.io-parser's shape ({ Encoder, Decoder })" },
   connectTimeout: ms,
   connectionStateRecovery: {
     check: isObject,

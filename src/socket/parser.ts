@@ -36,7 +36,7 @@ export class ParseError extends Error {
 }
 
 // Events the server emits itself; a peer must not be able to fake them.
-const RESERVED_EVENTS = new Set([
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "connect",
   "connect_error",
   "disconnect",

@@ -25,6 +25,7 @@ import type {
   EventsMap,
 } from "./typed-events.ts";
 import { checkServerOptions, notAPortioStore } from "./options.ts";
+import { customCodec, type CustomParser, defaultCodec, type PacketCodec } from "./codec.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 
 /** Options of `connectionStateRecovery` (socket.io's names and defaults). */
@@ -64,17 +65,14 @@ export interface ServerOptions extends EngineOptions {
    * `DEBUG=portio:*`); any object with debug/info/warn/error, such as `console`, pino or winston
    */
   logger?: Partial<Logger>;
+  /**
+   * a custom Socket.IO parser with socket.io-parser's shape (`Encoder`, `Decoder`), e.g.
+   * `import * as msgpackParser from "socket.io-msgpack-parser"`; clients must use the same one
+   */
+  parser?: CustomParser;
   // accepted with socket.io's types and ignored (see README "Options"); listed so typed apps compile
-  /** not implemented: only socket.io's default parser is spoken */
-  parser?: object;
-  /** not implemented: WebSocket frames are not compressed */
-  perMessageDeflate?: boolean | object;
-  /** not implemented: polling responses are not compressed */
-  httpCompression?: boolean | object;
   /** not implemented: each runtime adapter brings its own WebSocket server */
   wsEngine?: unknown;
-  /** not implemented */
-  initialPacket?: unknown;
   /** not implemented: the runtime adapter answers upgrades that are not Portio's */
   destroyUpgrade?: boolean;
   /** not implemented (see destroyUpgrade) */
@@ -125,6 +123,8 @@ export class Server<
   readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
   /** @ignore Resolved options, for the namespaces. */
   readonly _opts: ResolvedServerOptions;
+  /** @ignore The parser every packet of this server goes through (the `parser` option). */
+  readonly _codec: PacketCodec;
   /** @ignore Resolved recovery options, or undefined when recovery is off. */
   readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
   #parents = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
@@ -150,6 +150,7 @@ export class Server<
       maxAttachments: opts.maxAttachments ?? 10,
       cleanupEmptyChildNamespaces: !!opts.cleanupEmptyChildNamespaces,
     };
+    this._codec = opts.parser ? customCodec(opts.parser) : defaultCodec(this._opts.maxAttachments);
     this._recovery = opts.connectionStateRecovery
       ? {
         maxDisconnectionDuration: opts.connectionStateRecovery.maxDisconnectionDuration ?? 2 * 60 * 1000,
@@ -320,6 +321,11 @@ export class Server<
   /** Bytes a connection may have queued before it is closed as a slow consumer. */
   get maxBufferedAmount(): number {
     return this.engine.opts.maxBufferedAmount;
+  }
+
+  /** WebSocket compression the runtime adapter should negotiate (`perMessageDeflate`), or false. */
+  get perMessageDeflate(): false | { threshold: number } {
+    return this.engine.opts.perMessageDeflate;
   }
 
   // ---- namespaces ---------------------------------------------------------------------------------------

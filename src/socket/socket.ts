@@ -4,7 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import { randomId } from "../util/id.ts";
-import { encode, type Packet, PacketType } from "./parser.ts";
+import { type Packet, PacketType } from "./parser.ts";
 import type { SharedMessage } from "../engine/packet.ts";
 import type { RequestLike } from "../engine/http.ts";
 import type { EngineSocket } from "../engine/socket.ts";
@@ -295,7 +295,7 @@ export class Socket<
 
   /** Encodes and writes one packet to this client. */
   _packet(packet: Packet, flags: BroadcastFlags = {}): void {
-    this.client._writeEncoded(encode(packet), flags);
+    this.client._writeEncoded(this.server._codec.encode(packet), flags);
   }
 
   /** @ignore Writes packets already encoded by a broadcast. */

@@ -13,6 +13,13 @@ runSuite(
         "workerd ends the connection of a hibernatable WebSocket the server closed only after the client sent a frame " +
         "(a client that never speaks sees the close frame, not the end of the connection); the adapter accepts a " +
         "socket the engine closes at once without hibernation, but a probe that stays silent until upgradeTimeout hits it",
+      "msgpack-browser-build-binary":
+        "bundled for Workers, socket.io-msgpack-parser uses notepack.io's browser build, which treats only ArrayBuffer " +
+        "as binary (a Uint8Array becomes a map) and does not read the Node build's binary back the same way: events, " +
+        "acks, rooms and broadcasts work, binary payloads do not round-trip with Node clients (docs/migration.md)",
+      "no-http-compression":
+        "a Worker sees the Accept-Encoding Cloudflare sends it, not the client's, and Cloudflare compresses responses " +
+        "for the client itself (workerd too): `portio/cloudflare` servers default to `httpCompression: false`",
       "no-client-bundle":
         "a Worker has no file system to read socket.io-client from: serve its dist/ as static assets, or hand the files " +
         "to `io.setClientFiles` (README, Cloudflare Workers)",

@@ -8,5 +8,8 @@ runSuite(
     startProcess("deno", ["node_modules/.bin/deno", "run", "-A", "--no-check", "test/fixture/deno.ts"], {}, {
       "no-brotli-bundle":
         "portio/deno reads the client bundle with Deno APIs only, and Web streams have no brotli: it is served gzipped",
+      "no-permessage-deflate":
+        "Deno.upgradeWebSocket has no compression option: Deno never negotiates permessage-deflate, so " +
+        "`perMessageDeflate` has no effect there",
     }),
 );

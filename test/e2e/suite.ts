@@ -13,6 +13,8 @@ import badInput from "./suite/bad-input.ts";
 import socketioParity from "./suite/socketio-parity.ts";
 import dropin from "./suite/dropin.ts";
 import legacy from "./suite/legacy.ts";
+import msgpack from "./suite/msgpack.ts";
+import compression from "./suite/compression.ts";
 
 export type Section = (target: () => Target) => void;
 
@@ -31,7 +33,21 @@ export function runSuite(name: string, start: () => Promise<Target>): void {
       if (!target) throw new Error("fixture not started");
       return target;
     };
-    for (const section of [engine, namespaces, events, rooms, recovery, badInput, socketioParity, dropin, legacy]) {
+    for (
+      const section of [
+        engine,
+        namespaces,
+        events,
+        rooms,
+        recovery,
+        badInput,
+        socketioParity,
+        dropin,
+        legacy,
+        msgpack,
+        compression,
+      ]
+    ) {
       section(get);
     }
   });

@@ -48,16 +48,10 @@ describe("option checking", () => {
       initialPacket: undefined,
       logger: { ...quiet, warn: (msg: string) => warnings.push(msg) },
     });
-    assert.deepEqual(warnings, [
-      'option "httpCompression" is accepted for compatibility and ignored: polling responses are not compressed',
-    ]);
+    assert.deepEqual(warnings, []);
     assert.deepEqual([...IGNORED_OPTIONS].sort(), [
       "destroyUpgrade",
       "destroyUpgradeTimeout",
-      "httpCompression",
-      "initialPacket",
-      "parser",
-      "perMessageDeflate",
       "wsEngine",
     ]);
     await io.close();
