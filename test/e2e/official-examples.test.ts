@@ -262,14 +262,17 @@ describe("socket.io's official examples on Portio", { concurrency: 1 }, () => {
 
     it("users on different workers see each other, message privately, and a session survives a reconnect", async () => {
       const alice = client(app.url, { auth: { username: "alice" } });
+      // the server sends "session" then "users" back to back: both listeners go on before either can arrive
+      const aliceUsers = next(alice, "users");
       const aliceSession = await next<Session>(alice, "session");
-      await next(alice, "users");
+      await aliceUsers;
       const bob = client(app.url, { auth: { username: "bob" } });
       const bobConnected = until<User>(alice, "user connected", (u) => u.username === "bob");
+      const bobUsers = next<User[]>(bob, "users");
       const bobSession = await next<Session>(bob, "session");
       // least-connection: the second client goes to the other worker, so what follows crosses Redis
       assert.notEqual(bobSession.worker, aliceSession.worker);
-      const users = await next<User[]>(bob, "users");
+      const users = await bobUsers;
       assert.deepEqual(users.map((u) => u.username).sort(), ["alice", "bob"]);
       assert.equal((await bobConnected).userID, bobSession.userID);
 
@@ -283,9 +286,10 @@ describe("socket.io's official examples on Portio", { concurrency: 1 }, () => {
       assert.equal(await left, bobSession.userID);
 
       const again = client(app.url, { auth: { sessionID: bobSession.sessionID } });
+      const againUsers = next<Array<User & { messages: unknown[] }>>(again, "users");
       const restored = await next<Session>(again, "session");
       assert.equal(restored.userID, bobSession.userID, "the session was found in Redis");
-      const mine = await next<Array<User & { messages: unknown[] }>>(again, "users");
+      const mine = await againUsers;
       assert.equal(mine.find((u) => u.userID === aliceSession.userID)?.messages.length, 1);
       alice.close();
       again.close();
