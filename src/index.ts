@@ -31,7 +31,9 @@ export { EngineServer } from "./engine/server.ts";
 export type { ConnectionError, EngineMiddleware, EngineServerEvents, MiddlewareResponse } from "./engine/server.ts";
 export { EngineSocket } from "./engine/socket.ts";
 export type { EngineCloseReason, EngineSocketEvents, ReadyState } from "./engine/socket.ts";
-export type { Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type { EngineProtocol, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type { HttpCompressionOptions } from "./engine/compression.ts";
+export type { CustomParser } from "./socket/codec.ts";
 export type {
   Packet as EnginePacket,
   PacketType as EnginePacketType,

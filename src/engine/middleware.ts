@@ -8,13 +8,17 @@ import type { RequestContext } from "../ports.ts";
 import { EngineRequestError, ERROR_CODES } from "./errors.ts";
 import type { HeaderList, RequestLike } from "./http.ts";
 
+/** A Connect-style middleware for `io.engine.use` (Node: IncomingMessage + ServerResponse; elsewhere a Web Request). */
 // deno-lint-ignore no-explicit-any
 export type EngineMiddleware = (req: any, res: any, next: (err?: unknown) => void) => void;
 
 /** The response object middlewares get on runtimes without a native one (Node's method names). */
 export interface MiddlewareResponse {
+  /** Sets a header of the response. */
   setHeader(name: string, value: string | number | readonly string[]): void;
+  /** Reads a header set so far. */
   getHeader(name: string): string | undefined;
+  /** Removes a header. */
   removeHeader(name: string): void;
 }
 

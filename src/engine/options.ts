@@ -124,6 +124,7 @@ export interface ResolvedEngineOptions {
   generateId: ((req: RequestLike) => string | Promise<string>) | undefined;
   /** The timer source. */
   scheduler: Scheduler;
+  /** Whether socket.io-client 2.x (Engine.IO v3) sessions are served. */
   allowEIO3: boolean;
   /** Smallest polling response compressed, in bytes; false when `httpCompression` is off. */
   compressionThreshold: number | false;

@@ -83,6 +83,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   readonly clients: Map<string, EngineSocket> = new Map();
   /** the runtime's native fan-out, set by an adapter that has one (Bun) */
   fanout: Fanout | undefined;
+  /** Where the engine reports debug lines, warnings and errors (the `logger` option). */
   readonly logger: Logger;
   #session: SessionConfig;
   #given: EngineOptions;

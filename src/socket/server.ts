@@ -219,6 +219,7 @@ export class Server<
    * over, as in socket.io: set it before clients connect). Without an argument, returns the current one.
    */
   adapter(): AdapterFactory | AdapterConstructor | undefined;
+  /** Sets the room store of every namespace (a class or a factory). */
   adapter(factory: AdapterFactory | AdapterConstructor): this;
   adapter(factory?: AdapterFactory | AdapterConstructor): this | AdapterFactory | AdapterConstructor | undefined {
     if (factory === undefined) return this.#adapterGiven;
@@ -262,6 +263,7 @@ export class Server<
 
   /** socket.io's `io.serveClient(v)`: whether the client bundle is served under the path (default true). */
   serveClient(): boolean;
+  /** Sets whether the client bundle is served. */
   serveClient(v: boolean): this;
   serveClient(v?: boolean): this | boolean {
     if (v === undefined) return this.#serveClient;
@@ -271,6 +273,7 @@ export class Server<
 
   /** socket.io's `io.path(p)`: the endpoint's path, for requests from now on. */
   path(): string;
+  /** Sets the path for requests from now on. */
   path(v: string): this;
   path(v?: string): this | string {
     if (v === undefined) return this.engine.opts.path.replace(/\/$/, "");

@@ -11,9 +11,13 @@
  */
 
 export interface Logger {
+  /** Debug lines (shown with DEBUG=portio:* and the socket.io names). */
   debug(...args: unknown[]): void;
+  /** Information. */
   info(...args: unknown[]): void;
+  /** Warnings (an ignored option, …). */
   warn(...args: unknown[]): void;
+  /** Errors (a listener that threw, …). */
   error(...args: unknown[]): void;
 }
 
