@@ -8,17 +8,7 @@
  * a client with XHR2 may send a binary payload (`application/octet-stream`, `decodeBinaryPayloadV3`).
  */
 import { fromBase64, toBase64 } from "../util/base64.ts";
-import { EngineParseError, type Packet, PACKET_TYPES, type PacketType, type RawData } from "./packet.ts";
-
-const TYPE_BY_CODE: Record<string, PacketType> = {
-  0: "open",
-  1: "close",
-  2: "ping",
-  3: "pong",
-  4: "message",
-  5: "upgrade",
-  6: "noop",
-};
+import { EngineParseError, type Packet, PACKET_TYPES, type PacketType, type RawData, TYPE_BY_CODE } from "./packet.ts";
 
 function typeOf(code: string | number | undefined): PacketType {
   const type = code === undefined ? undefined : TYPE_BY_CODE[String(code)];

@@ -15,7 +15,8 @@ export const PACKET_TYPES = {
 } as const;
 /** An Engine.IO packet type (a key of the engine's packet table). */
 export type PacketType = "open" | "close" | "ping" | "pong" | "message" | "upgrade" | "noop";
-const TYPE_BY_CODE: Record<string, PacketType> = {
+/** Packet type by its one-character code (both protocol revisions use the same codes). */
+export const TYPE_BY_CODE: Record<string, PacketType> = {
   0: "open",
   1: "close",
   2: "ping",

@@ -95,8 +95,13 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     this.#given = opts;
     this.opts = resolveEngineOptions(opts);
     this.logger = createLogger("engine", opts.logger);
+    this.#session = this.#sessionConfig();
+  }
+
+  /** What every new session reads from the resolved options (one object, shared by all sessions). */
+  #sessionConfig(): SessionConfig {
     const o = this.opts;
-    this.#session = {
+    return {
       pingInterval: o.pingInterval,
       pingTimeout: o.pingTimeout,
       upgradeTimeout: o.upgradeTimeout,
@@ -116,17 +121,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   configure(opts: EngineOptions, override = false): void {
     this.#given = override ? { ...this.#given, ...opts } : { ...opts, ...this.#given };
     Object.assign(this.opts, resolveEngineOptions(this.#given));
-    const o = this.opts;
-    Object.assign(this.#session, {
-      pingInterval: o.pingInterval,
-      pingTimeout: o.pingTimeout,
-      upgradeTimeout: o.upgradeTimeout,
-      maxHttpBufferSize: o.maxHttpBufferSize,
-      maxBufferedAmount: o.maxBufferedAmount,
-      upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
-      scheduler: o.scheduler,
-      initialPacket: o.initialPacket,
-    });
+    Object.assign(this.#session, this.#sessionConfig());
   }
 
   /** Adds a middleware run on every engine request (see `EngineMiddleware`). */

@@ -1,6 +1,7 @@
 // Socket.IO v5 packet codec (the "default parser" wire format):
 //   <type>[<attachments>-][<nsp>,][<id>][<JSON data>]  + one binary frame per attachment
 // Web platform APIs only, so the core runs unchanged on Node, Deno, Bun and Workers.
+import { RESERVED_EVENTS } from "./typed-events.ts";
 
 /** Socket.IO packet types. */
 export const PacketType = {
@@ -35,15 +36,8 @@ export class ParseError extends Error {
   override name = "ParseError";
 }
 
-// Events the server emits itself; a peer must not be able to fake them.
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
-  "connect",
-  "connect_error",
-  "disconnect",
-  "disconnecting",
-  "newListener",
-  "removeListener",
-]);
+// Events the server emits itself, which a peer must not fake: one list, kept with the event types.
+export { RESERVED_EVENTS };
 
 // 16 digits is the longest run that can still be a safe integer (2^53 - 1 has 16).
 const MAX_ID_DIGITS = 16;
