@@ -1,4 +1,8 @@
-/** Portio's public core entry: the socket.io-compatible `Server` and what adapters and apps need. */
+/**
+ * `portio`: what an app uses. The socket.io-compatible `Server`, its namespaces, sockets and broadcasts, and
+ * the types of their options and events. Runtime-adapter authors import `portio/runtime`; room-store authors
+ * `portio/room-store` (test/unit/exports.test.ts lists these names).
+ */
 export { Server } from "./socket/server.ts";
 export type {
   AdapterConstructor,
@@ -22,100 +26,22 @@ export type {
 export { BroadcastOperator, RemoteSocket } from "./socket/broadcast.ts";
 export type { RemoteSocketLike } from "./socket/broadcast.ts";
 export type { Handshake } from "./socket/handshake.ts";
-export { Client } from "./socket/client.ts";
 export type * from "./socket/typed-events.ts";
-export { Decoder, encode, hasBinary, PacketType, ParseError } from "./socket/parser.ts";
-export type { DecoderOptions, Packet } from "./socket/parser.ts";
-
-export { EngineServer } from "./engine/server.ts";
-export type { ConnectionError, EngineMiddleware, EngineServerEvents, MiddlewareResponse } from "./engine/server.ts";
-export { EngineSocket } from "./engine/socket.ts";
-export type { EngineCloseReason, EngineSocketEvents, ReadyState } from "./engine/socket.ts";
-export type { EngineProtocol, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
-export type { HttpCompressionOptions } from "./engine/compression.ts";
 export type { CustomParser } from "./socket/codec.ts";
-export type {
-  Packet as EnginePacket,
-  PacketType as EnginePacketType,
-  RawData,
-  SharedMessage,
-} from "./engine/packet.ts";
-export type { AllowRequest, CookieOptions, EngineOptions, ResolvedEngineOptions } from "./engine/options.ts";
+
+// what `io.engine` and `socket.conn` are, and the options they take
+export type { EngineServer } from "./engine/server.ts";
+export type { ConnectionError, EngineMiddleware, EngineServerEvents, MiddlewareResponse } from "./engine/server.ts";
+export type { EngineSocket } from "./engine/socket.ts";
+export type { EngineCloseReason, EngineSocketEvents, ReadyState } from "./engine/socket.ts";
+export type { HttpCompressionOptions } from "./engine/compression.ts";
+export type { AllowRequest, CookieOptions, EngineOptions } from "./engine/options.ts";
 export type { CorsOptions, CustomOrigin, StaticOrigin } from "./engine/cors.ts";
-export { EngineRequestError, ERROR_CODES, ERROR_MESSAGES } from "./engine/errors.ts";
-export type { ErrorCode } from "./engine/errors.ts";
-export { HeaderList, RecordHeaders, toResponse } from "./engine/http.ts";
-export type { HeadersLike, Reply, RequestLike } from "./engine/http.ts";
-export { PayloadTooLargeError } from "./engine/body.ts";
+export type { RequestLike } from "./engine/http.ts";
 
-export { InMemoryAdapter } from "./rooms/memory.ts";
+// the room store an app meets as `io.of("/").adapter` (socket.io's name; Portio calls it a room store)
+export type { InMemoryAdapter } from "./rooms/memory.ts";
 export type { AdapterEvents } from "./rooms/memory.ts";
-export type {
-  DefaultEvents,
-  Emitter,
-  EventNames as EmitterEventNames,
-  EventParams as EmitterEventParams,
-  EventsMap as EmitterEventsMap,
-  Listener,
-} from "./util/emitter.ts";
-export { SessionAwareAdapter } from "./rooms/session-aware.ts";
-export { ClusterAdapter } from "./rooms/cluster.ts";
-export type { ClusterAdapterOptions } from "./rooms/cluster.ts";
-export {
-  decodeOptions,
-  EMITTER_UID,
-  encodeOptions,
-  MessageType,
-  randomUid,
-  RESPONSE_TYPES,
-} from "./rooms/cluster-protocol.ts";
-export type {
-  AnyClusterMessage,
-  Body as ClusterMessageBody,
-  ClusterMessage,
-  ClusterResponse,
-  EncodedOptions,
-  ResponseBody as ClusterResponseBody,
-} from "./rooms/cluster-protocol.ts";
-export type {
-  BroadcastFlags,
-  BroadcastOptions,
-  PrivateSessionId,
-  Room,
-  Session,
-  SessionToPersist,
-  SocketDetails,
-  SocketId,
-  StoreNamespace,
-  StoreSocket,
-  TopicSink,
-} from "./rooms/types.ts";
+export type { BroadcastFlags, Room, SocketId } from "./rooms/types.ts";
 
-// hosts whose connections outlive the server object (Durable Objects): hibernation, alarm timers, storage
-export { AlarmScheduler } from "./util/alarm-scheduler.ts";
-export type { AlarmSchedulerOptions, AlarmStorage } from "./util/alarm-scheduler.ts";
-export { Hibernation } from "./socket/hibernation.ts";
-export type { HibernatableSocket } from "./socket/hibernation.ts";
-export { StorageSessionAdapter } from "./rooms/storage.ts";
-export type { KeyValueStorage, StorageSessionOptions } from "./rooms/storage.ts";
-export { engineRecordOf, heartbeatAfterWake, restoreEngineSession } from "./engine/restore.ts";
-export type { EngineSessionRecord } from "./engine/restore.ts";
-export { announceRestored, restoreClient, socketRecordOf } from "./socket/restore.ts";
-export type { SocketRecord } from "./socket/restore.ts";
-
-export { defaultScheduler } from "./ports.ts";
-export { createLogger, debugEnabled } from "./util/logger.ts";
 export type { Logger, LogScope } from "./util/logger.ts";
-export { IGNORED_OPTIONS } from "./socket/options.ts";
-export { DEFAULT_MAX_BUFFERED_AMOUNT } from "./engine/options.ts";
-export type {
-  ClientFiles,
-  Fanout,
-  RequestContext,
-  Scheduler,
-  Servable,
-  TimerKind,
-  Upgrade,
-  WebSocketHandler,
-  WebSocketLike,
-} from "./ports.ts";

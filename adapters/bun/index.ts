@@ -2,8 +2,8 @@
  * Bun adapter: `Bun.serve` with its `websocket` handlers. Runtime objects are described by small
  * structural types (no bun-types in shared code). A translation layer only.
  */
-import type { Fanout, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
-import { DEFAULT_MAX_BUFFERED_AMOUNT } from "../../src/index.ts";
+import type { Fanout, RequestContext, Servable, WebSocketHandler } from "../../src/runtime.ts";
+import { DEFAULT_MAX_BUFFERED_AMOUNT } from "../../src/runtime.ts";
 import { readClientFiles } from "../shared/client-files.ts";
 
 export { readClientFiles };

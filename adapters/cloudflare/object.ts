@@ -4,17 +4,10 @@
  * next event (a message, a close, the heartbeat alarm, a request) a fresh instance rebuilds every session
  * from the sockets' attachments and storage (core: socket/hibernation.ts) before handling it.
  */
-import {
-  AlarmScheduler,
-  Hibernation,
-  type RequestContext,
-  Server,
-  type ServerOptions,
-  type Socket,
-  StorageSessionAdapter,
-  type WebSocketHandler,
-  type WebSocketLike,
-} from "../../src/index.ts";
+import { Server, type ServerOptions, type Socket } from "../../src/index.ts";
+import type { RequestContext, WebSocketHandler, WebSocketLike } from "../../src/runtime.ts";
+import { StorageSessionAdapter } from "../../src/room-store.ts";
+import { AlarmScheduler, Hibernation } from "../../src/hibernation/index.ts";
 import type { CloudflareWebSocket, DurableObjectStateLike, WebSocketPairConstructor } from "./types.ts";
 import { OBJECT_HEADER, sessionIdFor } from "./worker.ts";
 

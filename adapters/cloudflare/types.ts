@@ -3,7 +3,8 @@
  * without `@cloudflare/workers-types` (which clashes with the DOM lib the rest of the project uses);
  * test/fixture/cloudflare-types.ts checks that the real types fit these.
  */
-import type { AlarmStorage, HibernatableSocket, KeyValueStorage } from "../../src/index.ts";
+import type { KeyValueStorage } from "../../src/room-store.ts";
+import type { AlarmStorage, HibernatableSocket } from "../../src/hibernation/index.ts";
 
 /** A Workers WebSocket accepted through the Hibernation API. */
 export interface CloudflareWebSocket extends HibernatableSocket {

@@ -1,7 +1,7 @@
 /**
  * Deno adapter: `Deno.serve` and `Deno.upgradeWebSocket`. A translation layer only; no `node:` imports.
  */
-import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/runtime.ts";
 
 const BUNDLE_FILE = /^socket\.io(\.msgpack|\.esm)?(\.min)?\.js(\.map)?$/;
 

@@ -5,7 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext, WSMessageReceive } from "hono/ws";
-import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
+import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/runtime.ts";
 
 /** Options of the `portio` middleware. */
 export interface PortioHonoOptions {

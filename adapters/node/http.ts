@@ -10,7 +10,7 @@ import {
   type Reply,
   type RequestContext,
   type RequestLike,
-} from "../../src/index.ts";
+} from "../../src/runtime.ts";
 
 export function requestView(req: IncomingMessage): RequestLike & { readonly pathname: string } {
   const path = req.url ?? "/";

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
-import { HeaderList, type Reply, type Servable, type WebSocketHandler } from "../../src/index.ts";
+import { HeaderList, type Reply, type Servable, type WebSocketHandler } from "../../src/runtime.ts";
 import { contextFor, requestView, withQuery, writeRawReply, writeReply } from "./http.ts";
 import { bindWebSocket } from "./websocket.ts";
 import { requirePeer } from "./peer.ts";

@@ -4,7 +4,7 @@
  */
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
-import type { WebSocketHandler, WebSocketLike } from "../../src/index.ts";
+import type { WebSocketHandler, WebSocketLike } from "../../src/runtime.ts";
 
 // Writes to a socket stay corked until the end of the event-loop turn, so the frames of several messages
 // leave in one writev instead of one syscall each (the largest lever for fan-out; what Bun/uWS do natively).

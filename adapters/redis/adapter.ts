@@ -12,13 +12,15 @@ import {
   ClusterAdapter,
   type ClusterMessage,
   type ClusterResponse,
+  includes,
   MessageType,
   type Room,
   type Session,
   type SessionToPersist,
   type SocketId,
-  type StoreNamespace,
-} from "portio";
+  storable,
+  type StoreContext,
+} from "portio/room-store";
 import { compareIds, decodeEntry, decodeSession, encodeEntry, ENTRY_ID, msgpack, unmsgpack } from "./codec.ts";
 import { numsub, rangeEntries } from "./client.ts";
 import type { Fleet } from "./fleet.ts";
@@ -39,13 +41,6 @@ function isEphemeral(message: ClusterMessage): boolean {
 function atMost(p: Promise<unknown>, ms: number): Promise<unknown> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
-}
-
-/** socket.io's rule for replaying a packet to a restored session (`shouldIncludePacket`). */
-function concerns(rooms: Room[], opts: { rooms?: unknown; except?: unknown }): boolean {
-  const to = Array.isArray(opts.rooms) ? (opts.rooms as Room[]) : [];
-  const except = Array.isArray(opts.except) ? (opts.except as Room[]) : [];
-  return (to.length === 0 || rooms.some((r) => to.includes(r))) && !rooms.some((r) => except.includes(r));
 }
 
 /** The room store of one namespace on Redis: the official redis-streams adapter's protocol (see the README). */
@@ -76,7 +71,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   };
 
   /** @ignore Created by the factory of `createAdapter` for each namespace. */
-  constructor(nsp: StoreNamespace, fleet: Fleet) {
+  constructor(nsp: StoreContext, fleet: Fleet) {
     super(nsp, { requestTimeout: fleet.opts.requestTimeout });
     this.#fleet = fleet;
     this.streamName = fleet.streamFor(nsp.name);
@@ -112,7 +107,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
 
   /** Publishes an answer on the requester's channel. */
   protected doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
-    const channel = `${this.#fleet.opts.channelPrefix}#${this.nsp.name}#${requesterUid}#`;
+    const channel = `${this.#fleet.opts.channelPrefix}#${this.ctx.name}#${requesterUid}#`;
     return this.#fleet.main.send(["PUBLISH", channel, msgpack(response)]).then(() => {});
   }
 
@@ -135,7 +130,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   // ---- connection state recovery ---------------------------------------------------------------------------
 
   #snapshot(sid: SocketId): SessionToPersist | undefined {
-    const socket = this.nsp.sockets.get(sid) as { pid?: string; data: unknown } | undefined;
+    const socket = this.ctx.details(sid);
     if (!socket?.pid) return undefined;
     return { sid, pid: socket.pid, rooms: [...(this.sids.get(sid) ?? [])], data: socket.data };
   }
@@ -147,7 +142,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     if (!sessions) return;
     if (sessions.has(id)) return sessions.changed(id);
     // a socket's first join is its own id, in `_onconnect`, once it is in `nsp.sockets` with its pid
-    const pid = (this.nsp.sockets.get(id) as { pid?: string } | undefined)?.pid;
+    const pid = this.ctx.details(id)?.pid;
     if (pid) sessions.track(id, pid);
   }
 
@@ -188,6 +183,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     // the client may have seen entries this node has not read yet: delivering them live would repeat them
     await reader.reach(offset, CATCH_UP_MS);
     const missedPackets: unknown[][] = [];
+    const rooms = new Set(session.rooms);
     let from = offset;
     for (let page = 0; page < RANGE_PAGES; page++) {
       await atMost(this.whenDelivered(), CATCH_UP_MS);
@@ -199,12 +195,13 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       for (const [id, fields] of entries) {
         from = id;
         const m = decodeEntry(fields);
-        if (!m || m.nsp !== this.nsp.name || m.type !== MessageType.BROADCAST || m.data.requestId !== undefined) {
+        if (!m || m.nsp !== this.ctx.name || m.type !== MessageType.BROADCAST || m.data.requestId !== undefined) {
           continue;
         }
         const { packet, opts } = m.data;
-        if (!packet || !Array.isArray(packet.data) || packet.id !== undefined || opts?.flags?.volatile) continue;
-        if (concerns(session.rooms, opts)) missedPackets.push([...packet.data, id]);
+        // the rule the broadcast was kept by (rooms/recovery.ts), on what another node (maybe official) wrote
+        if (!packet || !opts || !storable(packet, opts)) continue;
+        if (includes(rooms, opts)) missedPackets.push([...(packet.data as unknown[]), id]);
       }
       if (entries.length < RANGE_PAGE) from = reached;
     }
@@ -219,11 +216,11 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    * closes), on the other nodes through the fleet.
    */
   #evict(sid: SocketId): void {
-    this.nsp.sockets.get(sid)?.disconnect(true);
+    this.ctx.disconnect(sid, true);
     const opts = { rooms: [sid], except: [] };
     this.publishAndReturnOffset({
       uid: this.uid,
-      nsp: this.nsp.name,
+      nsp: this.ctx.name,
       type: MessageType.DISCONNECT_SOCKETS,
       data: { opts, close: true },
     }).catch(() => {});

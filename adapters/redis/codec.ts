@@ -7,7 +7,13 @@
  */
 import { Buffer } from "node:buffer";
 import { decode as msgpackDecode, encode as msgpackEncode } from "@msgpack/msgpack";
-import { type AnyClusterMessage, type ClusterMessage, hasBinary, MessageType, type SessionToPersist } from "portio";
+import {
+  type AnyClusterMessage,
+  type ClusterMessage,
+  hasBinary,
+  MessageType,
+  type SessionToPersist,
+} from "portio/room-store";
 
 /** Types whose payload may carry user data, hence binary (the official adapter's `mayContainBinary`). */
 const MAY_CONTAIN_BINARY: ReadonlySet<number> = new Set([

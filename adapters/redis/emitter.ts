@@ -4,7 +4,7 @@
  * socket.io nodes obey it as well as Portio nodes. Each call resolves with the entry id once Redis has it.
  */
 import type { BroadcastFlags, DefaultEventsMap, EventNames, EventParams, EventsMap, Room } from "portio";
-import { type ClusterMessage, EMITTER_UID, MessageType, PacketType } from "portio";
+import { type ClusterMessage, EMITTER_UID, MessageType, PacketType } from "portio/room-store";
 import { encodeEntry } from "./codec.ts";
 import { Connection, type RedisClient } from "./client.ts";
 import { streamFor } from "./fleet.ts";

@@ -3,7 +3,7 @@
  * for every namespace's channels, one reader per stream, and the options. Namespaces come and go; the
  * connections opened here close with the last of them.
  */
-import type { StoreNamespace } from "portio";
+import type { StoreContext } from "portio/room-store";
 import type { Buffer } from "node:buffer";
 import { Connection, type RedisClient } from "./client.ts";
 import { StreamReader } from "./stream.ts";
@@ -118,7 +118,7 @@ export class Fleet {
     return this.#readers.get(stream)!;
   }
 
-  adapterFor(nsp: StoreNamespace): RedisStreamsAdapter {
+  adapterFor(nsp: StoreContext): RedisStreamsAdapter {
     const adapter = new RedisStreamsAdapter(nsp, this);
     this.adapters.set(nsp.name, adapter);
     return adapter;
@@ -146,7 +146,7 @@ export class Fleet {
 
   /** A namespace's store closed; the last one closes the connections. */
   async release(adapter: RedisStreamsAdapter, channels: string[], listener: Listener): Promise<void> {
-    if (this.adapters.get(adapter.nsp.name) === adapter) this.adapters.delete(adapter.nsp.name);
+    if (this.adapters.get(adapter.ctx.name) === adapter) this.adapters.delete(adapter.ctx.name);
     const sub = await this.#subscriberNow();
     if (sub?.ready) await sub.client.unsubscribe(channels, listener, true).catch(() => {});
     if (this.adapters.size === 0) await this.close();

@@ -5,7 +5,8 @@
  *   const io = new Server({ adapter: createAdapter("redis://localhost:6379"), connectionStateRecovery: {} });
  *   const emitter = new Emitter("redis://localhost:6379");   // from a worker: emitter.to("room").emit(...)
  */
-import type { AdapterFactory, StoreNamespace } from "portio";
+import type { AdapterFactory } from "portio";
+import type { StoreContext } from "portio/room-store";
 import type { RedisClient } from "./client.ts";
 import { Fleet, type RedisAdapterOptions } from "./fleet.ts";
 
@@ -31,7 +32,7 @@ export function createAdapter(
   opts: RedisAdapterOptions = {},
 ): RedisAdapterFactory {
   const fleet = new Fleet(redis, opts);
-  return Object.assign((nsp: StoreNamespace) => fleet.adapterFor(nsp), {
+  return Object.assign((nsp: StoreContext) => fleet.adapterFor(nsp), {
     ready: () => fleet.ready(),
     close: () => fleet.close(),
   });

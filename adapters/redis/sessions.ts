@@ -11,7 +11,7 @@
  * (GETDEL, then its own record), a node that has not yet noticed its old connection is gone can no longer
  * overwrite or delete the new owner's record.
  */
-import type { SessionToPersist, SocketId } from "portio";
+import type { SessionToPersist, SocketId } from "portio/room-store";
 import { encodeSession } from "./codec.ts";
 import type { Connection } from "./client.ts";
 

@@ -3,7 +3,7 @@
  * and knows how far it got: `offset` is the id of the last entry it delivered, which connection state recovery
  * needs to replay exactly what a restored socket would otherwise miss (see adapter.ts `restoreSession`).
  */
-import type { AnyClusterMessage } from "portio";
+import type { AnyClusterMessage } from "portio/room-store";
 import { compareIds, decodeEntry } from "./codec.ts";
 import { type Connection, rangeEntries, readEntries } from "./client.ts";
 

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { brotliCompress, constants } from "node:zlib";
 import process from "node:process";
-import type { ClientFiles } from "../../src/index.ts";
+import type { ClientFiles } from "../../src/runtime.ts";
 
 const NAME = /^socket\.io(\.msgpack|\.esm)?(\.min)?\.js(\.map)?$/;
 

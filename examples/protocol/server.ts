@@ -5,7 +5,8 @@
  *
  *   npm run protocol-server            # then, in a checkout of either suite: npm ci && npm test
  */
-import { EngineServer, Server } from "portio";
+import { Server } from "portio";
+import { EngineServer } from "portio/runtime";
 import { serve } from "portio/node";
 
 const timing = { pingInterval: 300, pingTimeout: 200, maxHttpBufferSize: 1e6, cors: { origin: "*" } };

@@ -4,7 +4,7 @@
  * cluster) and emitter speaks it, so a Portio node that speaks it joins an official fleet. Only the transport
  * (where a message goes, how its bytes look) differs between them; that part is the subclass's.
  */
-import type { Packet } from "../socket/parser.ts";
+import type { Packet } from "../packet.ts";
 import type { BroadcastFlags, BroadcastOptions, Room, SocketDetails } from "./types.ts";
 
 /** socket.io-adapter's `MessageType` numbers: on the wire, so never renumber. */

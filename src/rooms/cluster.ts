@@ -5,10 +5,10 @@
  * node answered or the timeout elapsed. A subclass supplies the transport: `doPublish`, `doPublishResponse`,
  * `serverCount`, and calls `onMessage` for whatever arrives. Web platform APIs only: it runs on any runtime.
  */
-import { defaultLogger } from "../util/logger.ts";
 import { InMemoryAdapter } from "./memory.ts";
-import { type Packet, PacketType } from "../socket/parser.ts";
-import type { BroadcastOptions, Room, SocketDetails, StoreNamespace, StoreSocket } from "./types.ts";
+import type { Packet } from "../packet.ts";
+import { storable, withOffset } from "./recovery.ts";
+import type { BroadcastOptions, RecoverySettings, Room, SocketDetails, SocketId, StoreContext } from "./types.ts";
 import {
   type AnyClusterMessage,
   type ClusterMessage,
@@ -27,12 +27,6 @@ const DEFAULT_REQUEST_TIMEOUT = 5000;
 export interface ClusterAdapterOptions {
   /** ms to wait for the other nodes' answers to `fetchSockets` / `serverSideEmit` with an ack (default 5000) */
   requestTimeout?: number;
-}
-
-/** What the store reads of the server's `connectionStateRecovery` (structural: rooms/ never imports socket/). */
-interface RecoveryView {
-  server?: { _recovery?: { maxDisconnectionDuration: number } };
-  _onServerSideEmit?: (args: unknown[]) => void;
 }
 
 interface PendingRequest {
@@ -70,8 +64,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   #idle: Array<() => void> = [];
 
   /** @ignore Created by the subclass for one namespace. */
-  constructor(nsp: StoreNamespace, opts: ClusterAdapterOptions = {}) {
-    super(nsp);
+  constructor(ctx: StoreContext, opts: ClusterAdapterOptions = {}) {
+    super(ctx);
     this.requestTimeout = opts.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
   }
 
@@ -89,14 +83,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   abstract override serverCount(): Promise<number>;
 
   /** The server's recovery settings, when it keeps sessions. */
-  protected get recovery(): { maxDisconnectionDuration: number } | undefined {
-    return (this.nsp as unknown as RecoveryView).server?._recovery;
+  protected get recovery(): RecoverySettings | undefined {
+    return this.ctx.recovery;
   }
 
-  /** Whether a broadcast gets an offset and is kept for recovery: socket.io's `addOffsetIfNecessary` rule. */
+  /** Whether a broadcast gets an offset and is kept for recovery: the server keeps sessions, and `storable`. */
   protected storable(packet: Packet, opts: BroadcastOptions): boolean {
-    return !!this.recovery && packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile &&
-      Array.isArray(packet.data);
+    return !!this.ctx.recovery && storable(packet, opts);
   }
 
   /** Publishes a message and resolves with its offset (for connection state recovery). */
@@ -143,7 +136,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       try {
         d.run();
       } catch (err) {
-        (this.nsp.logger ?? defaultLogger).error("error in a cluster delivery", err);
+        this.ctx.logger.error("error in a cluster delivery", err);
       }
     }
     if (this.#deliveries.length > 0 || this.#idle.length === 0) return;
@@ -159,7 +152,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     if (opts.flags?.local) return this.#deliver(() => super.broadcast(packet, opts));
     const message: ClusterMessage = {
       uid: this.uid,
-      nsp: this.nsp.name,
+      nsp: this.ctx.name,
       type: MessageType.BROADCAST,
       data: { packet, opts: encodeOptions(opts) },
     };
@@ -174,7 +167,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const offset = this.publishAndReturnOffset(message).then(
       (entryId) => {
         id = entryId;
-        if (id) packet.data = [...data, id];
+        if (id) packet.data = [...data, id]; // see withOffset
       },
       () => {},
     );
@@ -207,12 +200,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       const copy: Packet = { type: packet.type, nsp: packet.nsp, data: packet.data };
       this.#publish({
         uid: this.uid,
-        nsp: this.nsp.name,
+        nsp: this.ctx.name,
         type: MessageType.BROADCAST,
         data: { packet: copy, requestId, opts: encodeOptions(opts) },
       });
       // the operator owns the timeout; answers arriving later have nobody to go to
-      this.nsp.scheduler.setTimeout(() => this.#acks.delete(requestId), opts.flags?.timeout ?? this.requestTimeout);
+      this.ctx.scheduler.setTimeout(() => this.#acks.delete(requestId), opts.flags?.timeout ?? this.requestTimeout);
     }
     this.#deliver(() => super.broadcastWithAck(packet, opts, clientCountCallback, ack));
   }
@@ -222,7 +215,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     if (!opts.flags?.local) {
       this.#publish({
         uid: this.uid,
-        nsp: this.nsp.name,
+        nsp: this.ctx.name,
         type: MessageType.SOCKETS_JOIN,
         data: { opts: encodeOptions(opts), rooms },
       });
@@ -235,7 +228,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     if (!opts.flags?.local) {
       this.#publish({
         uid: this.uid,
-        nsp: this.nsp.name,
+        nsp: this.ctx.name,
         type: MessageType.SOCKETS_LEAVE,
         data: { opts: encodeOptions(opts), rooms },
       });
@@ -248,7 +241,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     if (!opts.flags?.local) {
       this.#publish({
         uid: this.uid,
-        nsp: this.nsp.name,
+        nsp: this.ctx.name,
         type: MessageType.DISCONNECT_SOCKETS,
         data: { opts: encodeOptions(opts), close },
       });
@@ -260,7 +253,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
    * This node's matching sockets, then the other nodes' as `SocketDetails`; rejects when one does not answer
    * in time.
    */
-  override async fetchSockets(opts: BroadcastOptions): Promise<Array<StoreSocket | SocketDetails>> {
+  override async fetchSockets(opts: BroadcastOptions): Promise<Array<SocketId | SocketDetails>> {
     const local = await super.fetchSockets(opts);
     if (opts.flags?.local) return local;
     const timeout = opts.flags?.timeout ?? this.requestTimeout;
@@ -273,12 +266,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         expected,
         Math.max(0, timeout - (Date.now() - start)),
         [...local],
-        (err, responses) => err ? reject(err) : resolve(responses as Array<StoreSocket | SocketDetails>),
+        (err, responses) => err ? reject(err) : resolve(responses as Array<SocketId | SocketDetails>),
       );
       this.#publish(
         {
           uid: this.uid,
-          nsp: this.nsp.name,
+          nsp: this.ctx.name,
           type: MessageType.FETCH_SOCKETS,
           data: { opts: encodeOptions(opts), requestId },
         },
@@ -291,7 +284,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   override serverSideEmit(packet: unknown[]): void {
     const ack = packet[packet.length - 1];
     if (typeof ack !== "function") {
-      this.#publish({ uid: this.uid, nsp: this.nsp.name, type: MessageType.SERVER_SIDE_EMIT, data: { packet } });
+      this.#publish({ uid: this.uid, nsp: this.ctx.name, type: MessageType.SERVER_SIDE_EMIT, data: { packet } });
       return;
     }
     const args = packet.slice(0, -1);
@@ -303,7 +296,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       if (expected <= 0) return done(null, []);
       const requestId = this.#request(expected, Math.max(0, this.requestTimeout - (Date.now() - start)), [], done);
       this.#publish(
-        { uid: this.uid, nsp: this.nsp.name, type: MessageType.SERVER_SIDE_EMIT, data: { packet: args, requestId } },
+        { uid: this.uid, nsp: this.ctx.name, type: MessageType.SERVER_SIDE_EMIT, data: { packet: args, requestId } },
         (err) => this.#settle(requestId, err instanceof Error ? err : new Error(String(err))),
       );
     });
@@ -316,7 +309,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
    */
   #othersWithin(ms: number): Promise<number | undefined> {
     return new Promise((resolve) => {
-      const s = this.nsp.scheduler;
+      const s = this.ctx.scheduler;
       const timer = s.setTimeout(() => resolve(undefined), ms);
       this.serverCount().catch(() => 1).then((count) => {
         s.clearTimeout(timer);
@@ -327,7 +320,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   #request(expected: number, timeout: number, responses: unknown[], finish: PendingRequest["finish"]): string {
     const requestId = randomUid();
-    const timer = this.nsp.scheduler.setTimeout(() => {
+    const timer = this.ctx.scheduler.setTimeout(() => {
       const r = this.#requests.get(requestId);
       // socket.io-adapter's wording, so an app's error handling matches either server
       if (r) {
@@ -345,7 +338,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const r = this.#requests.get(requestId);
     if (!r) return;
     this.#requests.delete(requestId);
-    this.nsp.scheduler.clearTimeout(r.timer);
+    this.ctx.scheduler.clearTimeout(r.timer);
     r.finish(err, r.responses);
   }
 
@@ -359,13 +352,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   /** A message from another node; `offset` is its transport id when it was kept for recovery. */
   onMessage(message: AnyClusterMessage, offset?: string): void {
-    if (!message || message.uid === this.uid || message.nsp !== this.nsp.name) return;
+    if (!message || message.uid === this.uid || message.nsp !== this.ctx.name) return;
     try {
       if (RESPONSE_TYPES.has(message.type)) return this.onResponse(message as ClusterResponse);
       this.#handle(message as ClusterMessage, offset);
     } catch (err) {
       // another process wrote it: a malformed message must not take this node down
-      (this.nsp.logger ?? defaultLogger).error("cannot handle a cluster message", message.type, err);
+      this.ctx.logger.error("cannot handle a cluster message", message.type, err);
     }
   }
 
@@ -375,9 +368,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         const { packet, requestId } = message.data;
         const opts = decodeOptions(message.data.opts);
         if (!opts || !packet || !Array.isArray(packet.data)) return;
-        packet.nsp = this.nsp.name;
+        packet.nsp = this.ctx.name;
         if (requestId === undefined) {
-          if (offset && this.storable(packet, opts)) packet.data = [...packet.data, offset];
+          if (offset && this.storable(packet, opts)) withOffset(packet, offset);
           return super.broadcast(packet, opts);
         }
         return super.broadcastWithAck(
@@ -386,14 +379,14 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
           (clientCount) =>
             this.#respond(message.uid, {
               uid: this.uid,
-              nsp: this.nsp.name,
+              nsp: this.ctx.name,
               type: MessageType.BROADCAST_CLIENT_COUNT,
               data: { requestId, clientCount },
             }),
           (arg) =>
             this.#respond(message.uid, {
               uid: this.uid,
-              nsp: this.nsp.name,
+              nsp: this.ctx.name,
               type: MessageType.BROADCAST_ACK,
               data: { requestId, packet: arg },
             }),
@@ -417,15 +410,14 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         const requestId = message.data.requestId;
         if (!opts) return;
         void super.fetchSockets(opts).then((sockets) => {
-          const details = sockets.map((s): SocketDetails => ({
-            id: s.id,
-            handshake: s.handshake,
-            rooms: [...s.rooms],
-            data: s.data,
-          }));
+          const details: SocketDetails[] = [];
+          for (const s of sockets) {
+            const d = typeof s === "string" ? this.ctx.details(s) : s;
+            if (d) details.push({ id: d.id, handshake: d.handshake, rooms: d.rooms, data: d.data });
+          }
           this.#respond(message.uid, {
             uid: this.uid,
-            nsp: this.nsp.name,
+            nsp: this.ctx.name,
             type: MessageType.FETCH_SOCKETS_RESPONSE,
             data: { requestId, sockets: details },
           });
@@ -434,9 +426,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       }
       case MessageType.SERVER_SIDE_EMIT: {
         const { packet, requestId } = message.data;
-        const deliver = (this.nsp as unknown as RecoveryView)._onServerSideEmit;
-        if (!Array.isArray(packet) || !deliver) return;
-        if (requestId === undefined) return deliver.call(this.nsp, packet);
+        if (!Array.isArray(packet)) return;
+        if (requestId === undefined) return this.ctx.onServerSideEmit(packet);
         let answered = false;
         // only the first answer counts, as in socket.io: one response per node
         const reply = (arg: unknown) => {
@@ -444,12 +435,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
           answered = true;
           this.#respond(message.uid, {
             uid: this.uid,
-            nsp: this.nsp.name,
+            nsp: this.ctx.name,
             type: MessageType.SERVER_SIDE_EMIT_RESPONSE,
             data: { requestId, packet: arg },
           });
         };
-        return deliver.call(this.nsp, [...packet, reply]);
+        return this.ctx.onServerSideEmit([...packet, reply]);
       }
       default:
         // heartbeats and ADAPTER_CLOSE come from adapters that count nodes by heartbeat; this protocol

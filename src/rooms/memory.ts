@@ -1,10 +1,10 @@
 /**
- * The in-memory room store, the default: membership maps and local fan-out. A broadcast is encoded once
- * and the same frames are written to every member.
+ * The in-memory room store, the default: membership maps and the selection of a broadcast's targets. It
+ * decides which local socket ids a packet reaches; the namespace's `StoreContext` writes it to them (encoded
+ * once, framed once, natively fanned out where the runtime can: socket/delivery.ts).
  */
 import { Emitter } from "../util/emitter.ts";
-import { encode, type Packet } from "../socket/parser.ts";
-import { SharedMessage } from "../engine/packet.ts";
+import type { Packet } from "../packet.ts";
 import type {
   BroadcastOptions,
   Room,
@@ -12,9 +12,7 @@ import type {
   SessionToPersist,
   SocketDetails,
   SocketId,
-  StoreNamespace,
-  StoreSocket,
-  TopicSink,
+  StoreContext,
 } from "./types.ts";
 
 /** Events of a room store (socket.io-adapter's). */
@@ -30,23 +28,22 @@ export interface AdapterEvents {
 }
 
 const EMPTY = new Set<Room>();
-/** a quarter of the default slow-consumer bound: a paused Bun subscriber overshoots it by at most this */
-const SWEEP_BYTES = 1024 * 1024;
 
-/** The in-memory room store of one namespace (socket.io's default `Adapter`); the base of every store. */
+/**
+ * The in-memory room store of one namespace (socket.io's default `Adapter`); the base of every store. The
+ * contract a store keeps, on socket ids: membership (`addAll`, `del`, `delAll`, `socketRooms`, the room
+ * events), selection (`apply`), `broadcast` / `broadcastWithAck`, the fleet operations (`sockets`,
+ * `fetchSockets`, `addSockets`, `delSockets`, `disconnectSockets`, `serverSideEmit`, `serverCount`) and
+ * recovery (`persistSession`, `restoreSession`). See docs/room-store.md.
+ */
 export class InMemoryAdapter extends Emitter<AdapterEvents> {
   /** The sockets of each room. */
   readonly rooms: Map<Room, Set<SocketId>> = new Map();
   /** The rooms of each socket. */
   readonly sids: Map<SocketId, Set<Room>> = new Map();
-  /** sockets subscribed to native topics (a runtime fan-out reaches them), and per room how many */
-  #sinks = new Map<SocketId, TopicSink>();
-  #topicMembers = new Map<Room, number>();
-  /** bytes published natively per room since its subscribers' queues were last checked */
-  #publishedBytes = new Map<Room, number>();
 
-  /** @ignore Created by the server for each namespace. */
-  constructor(readonly nsp: StoreNamespace) {
+  /** @ignore Created by the server for each namespace, with the namespace's context. */
+  constructor(readonly ctx: StoreContext) {
     super();
   }
 
@@ -73,8 +70,6 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
       }
       if (!members.has(id)) {
         members.add(id);
-        const sink = this.#sinks.get(id);
-        if (sink && room !== id) this.#subscribe(sink, room);
         if (this.hasListeners("join-room")) this.emitReserved("join-room", room, id);
       }
     }
@@ -89,8 +84,6 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
   #leaveRoom(room: Room, id: SocketId): void {
     const members = this.rooms.get(room);
     if (!members || !members.delete(id)) return;
-    const sink = this.#sinks.get(id);
-    if (sink && room !== id) this.#unsubscribe(sink, room);
     if (this.hasListeners("leave-room")) this.emitReserved("leave-room", room, id);
     if (members.size === 0 && this.rooms.delete(room) && this.hasListeners("delete-room")) {
       this.emitReserved("delete-room", room);
@@ -103,73 +96,6 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     if (!mine) return;
     for (const room of mine) this.#leaveRoom(room, id);
     this.sids.delete(id);
-    this.#sinks.delete(id);
-  }
-
-  // ---- native fan-out (Bun topics) ----------------------------------------------------------------------
-
-  #topic(room: Room): string {
-    return `${this.nsp.name}\u0000${room}`;
-  }
-
-  #subscribe(sink: TopicSink, room: Room): void {
-    sink.subscribe(this.#topic(room));
-    this.#topicMembers.set(room, (this.#topicMembers.get(room) ?? 0) + 1);
-  }
-
-  #unsubscribe(sink: TopicSink, room: Room): void {
-    try {
-      sink.unsubscribe(this.#topic(room));
-    } catch {
-      // the runtime socket is already closed: its subscriptions went with it
-    }
-    const n = (this.#topicMembers.get(room) ?? 1) - 1;
-    if (n > 0) this.#topicMembers.set(room, n);
-    else this.#topicMembers.delete(room), this.#publishedBytes.delete(room);
-  }
-
-  /**
-   * The socket's connection can now be reached by native fan-out (it is, or became, an open WebSocket on a
-   * runtime with topics): subscribe it to the topics of its rooms.
-   */
-  attachTopics(id: SocketId, sink: TopicSink): void {
-    if (!this.nsp.fanout || this.#sinks.has(id)) return;
-    this.#sinks.set(id, sink);
-    for (const room of this.sids.get(id) ?? EMPTY) if (room !== id) this.#subscribe(sink, room);
-  }
-
-  /**
-   * Publishes through the runtime when that gives the same result as writing to each member: one room,
-   * no exclusions, a single text frame, and no `onAnyOutgoing` listener to call per socket. Members that
-   * are not subscribed (long-polling, mid-upgrade) are written to one by one. Returns false to fall back.
-   */
-  #publish(encoded: ReadonlyArray<string | Uint8Array>, opts: BroadcastOptions): boolean {
-    const fanout = this.nsp.fanout;
-    if (!fanout || opts.rooms.size !== 1 || (opts.except && opts.except.size) || encoded.length !== 1) return false;
-    const frame = encoded[0];
-    if (typeof frame !== "string" || this.nsp._outgoingListeners > 0) return false;
-    const [room] = opts.rooms as Set<Room> & Iterable<Room>;
-    const subscribed = this.#topicMembers.get(room!) ?? 0;
-    if (subscribed === 0) return false;
-    fanout.publish(this.#topic(room!), "4" + frame); // engine "message" packet, one WebSocket frame
-    const members = this.rooms.get(room!);
-    // the runtime queued the frame for each subscriber out of the sessions' sight: after every SWEEP_BYTES
-    // published to a room, its subscribers' queues are checked against the slow-consumer bound
-    const published = (this.#publishedBytes.get(room!) ?? 0) + frame.length;
-    if (published < SWEEP_BYTES) this.#publishedBytes.set(room!, published);
-    else {
-      this.#publishedBytes.delete(room!);
-      for (const id of members ?? EMPTY) if (this.#sinks.has(id)) this.nsp.sockets.get(id)?._checkBackpressure();
-    }
-    if (members && members.size > subscribed) {
-      const flags = opts.flags ?? {};
-      const message = new SharedMessage(frame);
-      for (const id of members) {
-        if (this.#sinks.has(id)) continue;
-        this.nsp.sockets.get(id)?._writeShared(message, flags);
-      }
-    }
-    return true;
   }
 
   /** The rooms of a socket. */
@@ -177,23 +103,21 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     return this.sids.get(id);
   }
 
-  /** Calls `fn` once for every local socket matching the options (rooms ∪, minus `except` rooms). */
-  apply(opts: BroadcastOptions, fn: (socket: StoreSocket) => void): void {
-    const sockets = this.nsp.sockets;
+  /**
+   * The ids a selection names (rooms ∪, minus `except` rooms; every connected socket for no room), each once.
+   * A member may not be connected (a socket in its middlewares, or leaving): `deliver` skips those.
+   */
+  #select(opts: BroadcastOptions, visit: (id: SocketId) => void): void {
     const except = this.#exceptSids(opts.except);
     const rooms = opts.rooms;
     if (rooms.size === 0) {
-      for (const [id, socket] of sockets) if (!except.has(id)) fn(socket);
+      for (const id of this.ctx.ids()) if (!except.has(id)) visit(id);
       return;
     }
     if (rooms.size === 1) {
       // the common case needs no de-duplication set
       for (const room of rooms) {
-        for (const id of this.rooms.get(room) ?? EMPTY) {
-          if (except.has(id)) continue;
-          const socket = sockets.get(id);
-          if (socket) fn(socket);
-        }
+        for (const id of this.rooms.get(room) ?? EMPTY) if (!except.has(id)) visit(id);
       }
       return;
     }
@@ -202,10 +126,17 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
       for (const id of this.rooms.get(room) ?? EMPTY) {
         if (seen.has(id) || except.has(id)) continue;
         seen.add(id);
-        const socket = sockets.get(id);
-        if (socket) fn(socket);
+        visit(id);
       }
     }
+  }
+
+  /** Calls `fn` once for every connected local socket matching the options (rooms ∪, minus `except` rooms). */
+  apply(opts: BroadcastOptions, fn: (id: SocketId) => void): void {
+    const ctx = this.ctx;
+    this.#select(opts, (id) => {
+      if (ctx.has(id)) fn(id);
+    });
   }
 
   #exceptSids(except: Set<Room> | undefined): Set<SocketId> {
@@ -215,27 +146,9 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     return out;
   }
 
-  /** Sends a packet to the matching sockets. */
+  /** Sends a packet to the matching local sockets. */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
-    const flags = opts.flags ?? {};
-    const encoded = this.nsp._encode ? this.nsp._encode(packet) : encode(packet);
-    if (this.#publish(encoded, opts)) return;
-    const args = packet.data as unknown[];
-    const text = encoded.length === 1 ? encoded[0] : undefined;
-    if (typeof text === "string") {
-      // one frame for everyone: built once, framed once where the runtime can (SharedMessage)
-      const message = new SharedMessage(text);
-      const notify = this.nsp._outgoingListeners > 0;
-      this.apply(opts, (socket) => {
-        if (notify) socket._notifyOutgoing(args);
-        socket._writeShared(message, flags);
-      });
-      return;
-    }
-    this.apply(opts, (socket) => {
-      socket._notifyOutgoing(args);
-      socket._writeEncoded(encoded, flags);
-    });
+    this.ctx.deliver(packet, opts, (visit) => this.#select(opts, visit));
   }
 
   /** Broadcast expecting one ack per client: `clientCount` gets how many were sent, `ack` each response. */
@@ -245,47 +158,47 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     clientCountCallback: (count: number) => void,
     ack: (...args: unknown[]) => void,
   ): void {
-    const flags = opts.flags ?? {};
-    packet.id = this.nsp._nextAckId();
-    const encoded = this.nsp._encode ? this.nsp._encode(packet) : encode(packet);
-    let count = 0;
-    this.apply(opts, (socket) => {
-      socket._registerAck(packet.id!, ack);
-      socket._writeEncoded(encoded, flags);
-      count++;
-    });
+    packet.id = this.ctx.nextAckId();
+    const count = this.ctx.deliverWithAck(packet, opts, (visit) => this.#select(opts, visit), ack);
     clientCountCallback(count);
   }
 
   /** The ids of the sockets in the given rooms (all sockets for an empty set). */
   sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
     const ids = new Set<SocketId>();
-    this.apply({ rooms }, (s) => ids.add(s.id));
+    this.apply({ rooms }, (id) => ids.add(id));
     return Promise.resolve(ids);
   }
 
-  /** Local sockets; a cluster store adds `SocketDetails` of the other nodes' sockets. */
-  fetchSockets(opts: BroadcastOptions): Promise<Array<StoreSocket | SocketDetails>> {
-    const out: StoreSocket[] = [];
-    this.apply(opts, (s) => out.push(s));
+  /**
+   * The matching sockets: this node's as their ids (the namespace has their objects), a cluster store adds
+   * the other nodes' as `SocketDetails`.
+   */
+  fetchSockets(opts: BroadcastOptions): Promise<Array<SocketId | SocketDetails>> {
+    const out: SocketId[] = [];
+    this.apply(opts, (id) => out.push(id));
     return Promise.resolve(out);
   }
 
   /** Makes matching sockets join rooms. */
   addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    this.apply(opts, (s) => s.join(rooms));
+    const ids: SocketId[] = [];
+    this.apply(opts, (id) => ids.push(id));
+    for (const id of ids) this.addAll(id, rooms);
   }
 
   /** Makes matching sockets leave rooms. */
   delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    this.apply(opts, (s) => rooms.forEach((r) => s.leave(r)));
+    const ids: SocketId[] = [];
+    this.apply(opts, (id) => ids.push(id));
+    for (const id of ids) for (const room of rooms) this.del(id, room);
   }
 
   /** Disconnects matching sockets. */
   disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    const list: StoreSocket[] = [];
-    this.apply(opts, (s) => list.push(s));
-    for (const s of list) s.disconnect(close);
+    const ids: SocketId[] = [];
+    this.apply(opts, (id) => ids.push(id));
+    for (const id of ids) this.ctx.disconnect(id, close);
   }
 
   /**

@@ -4,14 +4,14 @@
  * reconnecting client gets the packets it missed, once.
  */
 import { InMemoryAdapter } from "./memory.ts";
-import type { Packet } from "../socket/parser.ts";
-import { PacketType } from "../socket/parser.ts";
-import type { BroadcastOptions, Room, Session, SessionToPersist, StoreNamespace } from "./types.ts";
+import type { Packet } from "../packet.ts";
+import { includes, selectionOf, storable, type StoredSelection, withOffset } from "./recovery.ts";
+import type { BroadcastOptions, Session, SessionToPersist, StoreContext } from "./types.ts";
 
 interface StoredPacket {
   id: string;
   emittedAt: number;
-  opts: { rooms: Room[]; except: Room[] };
+  opts: StoredSelection;
   data: unknown[];
   /** approximate bytes (see `sizeOfArgs`) */
   size: number;
@@ -47,12 +47,6 @@ export function nextOffset(): string {
   return `${Date.now().toString(36)}-${(counter++).toString(36)}`;
 }
 
-export function includes(rooms: Iterable<Room>, opts: { rooms: Room[]; except: Room[] }): boolean {
-  const set = rooms instanceof Set ? rooms : new Set(rooms);
-  const included = opts.rooms.length === 0 || opts.rooms.some((r) => set.has(r));
-  return included && !opts.except.some((r) => set.has(r));
-}
-
 /** The in-memory store with connection state recovery: keeps sessions and broadcasts for `maxDisconnectionDuration`. */
 export class SessionAwareAdapter extends InMemoryAdapter {
   #sessions = new Map<string, StoredSession>();
@@ -66,11 +60,11 @@ export class SessionAwareAdapter extends InMemoryAdapter {
    * was evicted gets a plain, non-recovered connection, never a replay with a gap.
    */
   constructor(
-    nsp: StoreNamespace,
+    ctx: StoreContext,
     readonly maxDisconnectionDuration: number,
     readonly maxBufferBytes: number = DEFAULT_RECOVERY_BUFFER_BYTES,
   ) {
-    super(nsp);
+    super(ctx);
     this.#timer = setInterval(() => this.#sweep(), Math.min(60_000, Math.max(1000, maxDisconnectionDuration)));
     // a sweep timer must not keep a Node or Deno process alive on its own
     (this.#timer as { unref?: () => void }).unref?.();
@@ -128,19 +122,11 @@ export class SessionAwareAdapter extends InMemoryAdapter {
 
   /** Broadcasts and keeps the packet for recovery. */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    const storable = packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile;
-    if (storable && Array.isArray(packet.data)) {
+    if (storable(packet, opts)) {
       const id = nextOffset();
-      // the offset travels as the last argument; the client strips it and remembers it
-      packet.data = [...packet.data, id];
+      withOffset(packet, id);
       const size = sizeOfArgs(packet.data as unknown[]);
-      this.#packets.push({
-        id,
-        emittedAt: Date.now(),
-        opts: { rooms: [...opts.rooms], except: [...(opts.except ?? [])] },
-        data: packet.data as unknown[],
-        size,
-      });
+      this.#packets.push({ id, emittedAt: Date.now(), opts: selectionOf(opts), data: packet.data as unknown[], size });
       this.#bytes += size;
       if (this.#bytes > this.maxBufferBytes) this.#evict();
     }

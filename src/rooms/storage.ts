@@ -10,9 +10,9 @@
  */
 import { defaultLogger, type Logger } from "../util/logger.ts";
 import { InMemoryAdapter } from "./memory.ts";
-import { includes } from "./session-aware.ts";
-import { type Packet, PacketType } from "../socket/parser.ts";
-import type { BroadcastOptions, Room, Session, SessionToPersist, StoreNamespace } from "./types.ts";
+import type { Packet } from "../packet.ts";
+import { includes, selectionOf, storable, type StoredSelection, withOffset } from "./recovery.ts";
+import type { BroadcastOptions, Session, SessionToPersist, StoreContext } from "./types.ts";
 
 /** The key-value API of Durable Object storage, as much of it as Portio uses. */
 export interface KeyValueStorage {
@@ -56,10 +56,8 @@ export function putQuietly(
   }
 }
 
-interface StoredPacket {
+interface StoredPacket extends StoredSelection {
   at: number;
-  rooms: Room[];
-  except: Room[];
   data: unknown[];
 }
 
@@ -90,10 +88,10 @@ export class StorageSessionAdapter extends InMemoryAdapter {
   #sweepEvery: number;
 
   /** @ignore Created by a Durable Object's server. */
-  constructor(nsp: StoreNamespace, storage: KeyValueStorage, options: StorageSessionOptions) {
-    super(nsp);
+  constructor(ctx: StoreContext, storage: KeyValueStorage, options: StorageSessionOptions) {
+    super(ctx);
     this.#storage = storage;
-    this.#prefix = `${options.prefix}${encodeURIComponent(nsp.name)}:`;
+    this.#prefix = `${options.prefix}${encodeURIComponent(ctx.name)}:`;
     this.maxDisconnectionDuration = options.maxDisconnectionDuration;
     this.#sweepEvery = Math.min(60_000, Math.max(1000, options.maxDisconnectionDuration));
     // offsets must keep growing across instances even if this machine's clock is behind the last one's
@@ -115,18 +113,11 @@ export class StorageSessionAdapter extends InMemoryAdapter {
 
   /** Broadcasts and stores the packet for recovery. */
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    const storable = packet.type === PacketType.EVENT && packet.id === undefined && !opts.flags?.volatile;
-    if (storable && Array.isArray(packet.data)) {
+    if (storable(packet, opts)) {
       const offset = this.#nextOffset();
-      // the offset travels as the last argument; the client strips it and remembers it
-      packet.data = [...packet.data, offset];
-      const stored: StoredPacket = {
-        at: Date.now(),
-        rooms: [...opts.rooms],
-        except: [...(opts.except ?? [])],
-        data: packet.data as unknown[],
-      };
-      putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored, this.nsp.logger);
+      withOffset(packet, offset);
+      const stored: StoredPacket = { at: Date.now(), ...selectionOf(opts), data: packet.data as unknown[] };
+      putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored, this.ctx.logger);
       this.#maybeSweep();
     }
     super.broadcast(packet, opts);
@@ -135,7 +126,7 @@ export class StorageSessionAdapter extends InMemoryAdapter {
   /** Stores a disconnected socket's session. */
   override persistSession(session: SessionToPersist): void {
     const stored: StoredSession = { ...session, disconnectedAt: Date.now() };
-    putQuietly(this.#storage, `${this.#prefix}r:${session.pid}`, stored, this.nsp.logger);
+    putQuietly(this.#storage, `${this.#prefix}r:${session.pid}`, stored, this.ctx.logger);
     this.#maybeSweep();
   }
 
@@ -160,7 +151,7 @@ export class StorageSessionAdapter extends InMemoryAdapter {
     const now = Date.now();
     if (now - this.#lastSweep < this.#sweepEvery) return;
     this.#lastSweep = now;
-    this.#sweep(now).catch((err) => (this.nsp.logger ?? defaultLogger).error("recovery sweep failed", err));
+    this.#sweep(now).catch((err) => this.ctx.logger.error("recovery sweep failed", err));
   }
 
   async #sweep(now: number): Promise<void> {

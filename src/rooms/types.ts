@@ -1,8 +1,7 @@
 /** The room store contract (socket.io calls it "adapter"): what a namespace needs from membership + fan-out. */
 import type { Logger } from "../util/logger.ts";
-import type { Packet } from "../socket/parser.ts";
-import type { Fanout, Scheduler } from "../ports.ts";
-import type { SharedMessage } from "../engine/packet.ts";
+import type { Packet } from "../packet.ts";
+import type { Scheduler } from "../ports.ts";
 
 /** A socket's handle on native pub/sub topics (see `Fanout`). */
 export interface TopicSink {
@@ -73,52 +72,63 @@ export interface SocketDetails {
   data: unknown;
 }
 
-/** What the room store needs from one socket, kept structural so rooms/ does not depend on socket/. */
-export interface StoreSocket {
-  /** The socket id. */
-  readonly id: SocketId;
-  /** The handshake. */
-  readonly handshake: unknown;
-  /** The data. */
-  readonly data: unknown;
-  /** The rooms. */
-  readonly rooms: Set<Room>;
-  /** writes an already-encoded packet (one string + attachments) to this socket's connection */
-  _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void;
-  /** writes a broadcast's single text frame, shared by all recipients (framed once where the runtime can) */
-  _writeShared(message: SharedMessage, flags: BroadcastFlags): void;
-  /** runs `onAnyOutgoing` listeners */
-  _notifyOutgoing(args: unknown[]): void;
-  /** applies the slow-consumer bound after native fan-out wrote to this socket */
-  _checkBackpressure(): void;
-  /** @ignore Registers the ack of a packet the store sends. */
-  _registerAck(id: number, ack: (...args: unknown[]) => void): void;
-  /** Joins rooms. */
-  join(rooms: Room | Room[]): unknown;
-  /** Leaves a room. */
-  leave(room: Room): unknown;
-  /** Disconnects. */
-  disconnect(close?: boolean): unknown;
+/** The server's connection state recovery settings, as a room store reads them. */
+export interface RecoverySettings {
+  /** How long (ms) a dropped session and the broadcasts it misses are kept. */
+  readonly maxDisconnectionDuration: number;
+  /** At most this many bytes of broadcasts are kept per namespace (the memory store's bound). */
+  readonly maxBufferBytes?: number;
 }
 
-/** What a room store sees of its namespace. */
-export interface StoreNamespace {
+/**
+ * Walks the ids a broadcast selects (`InMemoryAdapter.apply`'s selection): the store passes it to
+ * `StoreContext.deliver`, which resolves each id to a socket connected here and skips the others. A function
+ * rather than a list, so a broadcast to 10,000 members builds no array.
+ */
+export type Targets = (visit: (id: SocketId) => void) => void;
+
+/**
+ * What a namespace gives its room store: the store owns membership and decides *when* a packet reaches which
+ * local ids; the context carries it out (encoding, shared frames, native fan-out) and answers for the
+ * namespace (recovery settings, timers, acks, the sockets' details). A room store never sees a socket object.
+ */
+export interface StoreContext {
   /** The namespace's name. */
   readonly name: string;
-  /** Its connected sockets. */
-  readonly sockets: Map<SocketId, StoreSocket>;
-  /** timers for ack timeouts (a Durable Object drives them from one alarm) */
+  /** Timers (ack and request timeouts); a Durable Object drives them from one alarm. */
   readonly scheduler: Scheduler;
-  /** the runtime's native fan-out, if any */
-  readonly fanout: Fanout | undefined;
-  /** how many sockets have `onAnyOutgoing` listeners (native fan-out would skip them) */
-  readonly _outgoingListeners: number;
-  /** next id for a packet that expects acks */
-  _nextAckId(): number;
-  /** encodes a packet with the server's parser (the `parser` option); the default parser when absent */
-  _encode?(packet: Packet): Array<string | Uint8Array>;
-  /** where the store reports errors (the server's logger); the console one when absent */
-  readonly logger?: Logger;
+  /** Where the store reports errors (the server's logger). */
+  readonly logger: Logger;
+  /** The server's connection state recovery settings, undefined when it keeps no sessions. */
+  readonly recovery: RecoverySettings | undefined;
+  /** Whether the socket `id` is connected to this namespace on this node. */
+  has(id: SocketId): boolean;
+  /** The ids of the sockets connected to this namespace on this node. */
+  ids(): IterableIterator<SocketId>;
+  /**
+   * Writes `packet` to the connected sockets among `targets`, encoded once for all of them. `opts` is the
+   * broadcast's selection: the context may hand it to the runtime's native fan-out when that gives the same
+   * result (one room, no exclusion; see socket/delivery.ts).
+   */
+  deliver(packet: Packet, opts: BroadcastOptions, targets: Targets): void;
+  /**
+   * Same as `deliver` for a packet that expects an answer from each socket: `packet.id` is set (see
+   * `nextAckId`) and `ack` registered on every recipient. Returns how many sockets it was written to.
+   */
+  deliverWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    targets: Targets,
+    ack: (...args: unknown[]) => void,
+  ): number;
+  /** The id for the next packet that expects acks. */
+  nextAckId(): number;
+  /** A connected socket as the cluster reports it (`fetchSockets` of another node), with its private session id. */
+  details(id: SocketId): (SocketDetails & { pid?: PrivateSessionId }) | undefined;
+  /** Disconnects a connected socket; `close` closes its whole connection. */
+  disconnect(id: SocketId, close: boolean): void;
+  /** A `serverSideEmit` from another node: `[ev, ...args]`, a trailing function being the reply. */
+  onServerSideEmit(args: unknown[]): void;
 }
 
 export type { Packet };

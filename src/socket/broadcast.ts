@@ -14,7 +14,7 @@ import {
   RESERVED_EVENTS,
 } from "./typed-events.ts";
 import type { InMemoryAdapter } from "../rooms/memory.ts";
-import type { BroadcastFlags, Room, SocketDetails, SocketId, StoreSocket } from "../rooms/types.ts";
+import type { BroadcastFlags, Room, SocketDetails, SocketId } from "../rooms/types.ts";
 import type { Handshake } from "./handshake.ts";
 
 /** What `fetchSockets()` returns: a local `Socket`, or a `RemoteSocket` for a socket on another node. */
@@ -43,16 +43,20 @@ const toArray = (r: Room | Room[]) => (Array.isArray(r) ? r : [r]);
 /** A broadcast being built: `io.to(room).except(other).timeout(ms).emit(…)`. Each modifier returns a new operator. */
 // deno-lint-ignore no-explicit-any -- socket.io's default `SocketData` is any
 export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
-  /** @ignore Created by `to`/`in`/`except` and the flags of a server, namespace or socket. */
+  /**
+   * @ignore Created by `to`/`in`/`except` and the flags of a server, namespace or socket; `localSockets` are the
+   * namespace's sockets here, which `fetchSockets` returns for the ids the store names
+   */
   constructor(
     private readonly adapter: InMemoryAdapter,
     private readonly rooms: Set<Room> = new Set(),
     private readonly exceptRooms: Set<Room> = new Set(),
     private readonly flags: BroadcastFlags = {},
+    private readonly localSockets?: ReadonlyMap<SocketId, RemoteSocketLike<EmitEvents, SocketData>>,
   ) {}
 
   #with(rooms: Set<Room>, except: Set<Room>, flags: BroadcastFlags): BroadcastOperator<EmitEvents, SocketData> {
-    return new BroadcastOperator(this.adapter, rooms, except, flags);
+    return new BroadcastOperator(this.adapter, rooms, except, flags, this.localSockets);
   }
 
   /** Adds a room (or rooms) to the targets. */
@@ -105,7 +109,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${String(ev)}" is a reserved event name`);
     const data: unknown[] = [ev, ...args];
-    const packet: Packet = { type: PacketType.EVENT, nsp: this.adapter.nsp.name, data };
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.adapter.ctx.name, data };
     if (typeof data[data.length - 1] !== "function") {
       this.adapter.broadcast(packet, this.#opts);
       return true;
@@ -118,7 +122,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     let expectedServers = -1;
     let actualServers = 0;
     let expectedClients = 0;
-    const scheduler = this.adapter.nsp.scheduler;
+    const scheduler = this.adapter.ctx.scheduler;
     const timer = this.flags.timeout === undefined ? undefined : scheduler.setTimeout(() => {
       timedOut = true;
       if (done) return;
@@ -168,17 +172,25 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
 
   /** ids of the matching sockets */
   async allSockets(): Promise<Set<SocketId>> {
-    return new Set((await this.adapter.fetchSockets(this.#opts)).map((s) => s.id));
+    return new Set((await this.adapter.fetchSockets(this.#opts)).map((s) => typeof s === "string" ? s : s.id));
   }
 
-  /** The targeted sockets, fleet-wide (remote ones as `RemoteSocket`s). */
+  /**
+   * The targeted sockets, fleet-wide: this node's `Socket`s (the store names them by id), the other nodes'
+   * as `RemoteSocket`s.
+   */
   async fetchSockets(): Promise<RemoteSocketLike<EmitEvents, SocketData>[]> {
     const list = await this.adapter.fetchSockets(this.#opts);
-    return list.map((s) =>
-      "_writeEncoded" in s
-        ? (s as unknown as RemoteSocketLike<EmitEvents, SocketData>)
-        : new RemoteSocket<EmitEvents, SocketData>(this.adapter, s as SocketDetails)
-    );
+    const out: RemoteSocketLike<EmitEvents, SocketData>[] = [];
+    for (const s of list) {
+      if (typeof s !== "string") out.push(new RemoteSocket<EmitEvents, SocketData>(this.adapter, s));
+      else {
+        // a socket that left since the store answered is gone from the namespace: not listed
+        const local = this.localSockets?.get(s);
+        if (local) out.push(local);
+      }
+    }
+    return out;
   }
 
   /** Makes the targeted sockets join a room (or rooms). */
@@ -255,5 +267,3 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     return this;
   }
 }
-
-export type { StoreSocket };

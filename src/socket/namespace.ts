@@ -6,7 +6,8 @@ import type { Logger } from "../util/logger.ts";
 import { Emitter } from "../util/emitter.ts";
 import type { Fanout, Scheduler } from "../ports.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
-import type { BroadcastOptions, Room, SocketId } from "../rooms/types.ts";
+import type { BroadcastOptions, RecoverySettings, Room, SocketId } from "../rooms/types.ts";
+import { Delivery } from "./delivery.ts";
 import { BroadcastOperator, type RemoteSocketLike } from "./broadcast.ts";
 import { buildHandshake } from "./handshake.ts";
 import { type Packet, PacketType } from "./parser.ts";
@@ -52,11 +53,11 @@ export class Namespace<
 > extends Emitter<NamespaceEvents<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> & ServerSideEvents> {
   /** The connected sockets of this namespace on this server, by id. */
   readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
-  /** The room store of this namespace (socket.io's "adapter"). */
-  adapter: InMemoryAdapter;
   /** @ignore The middlewares, run in order for each connecting socket. */
   _fns: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>[] = [];
-  #ackId = 0;
+  /** @internal What this namespace gives its room store: local delivery, native fan-out (delivery.ts). */
+  readonly _delivery: Delivery = new Delivery(this);
+  #adapter!: InMemoryAdapter;
 
   /** @ignore Created by `io.of(name)`. */
   constructor(
@@ -67,9 +68,24 @@ export class Namespace<
     this.adapter = this._initAdapter();
   }
 
-  /** The room store of this namespace (a parent namespace has its own, see ParentNamespace). */
+  /** The room store of this namespace (socket.io's "adapter"). */
+  get adapter(): InMemoryAdapter {
+    return this.#adapter;
+  }
+
+  set adapter(store: InMemoryAdapter) {
+    this.#adapter = store;
+    this._delivery.bind(store);
+  }
+
+  /** @internal The room store of this namespace (a parent namespace has its own, see ParentNamespace). */
   _initAdapter(): InMemoryAdapter {
-    return this.server._createAdapter(this);
+    return this.server._createAdapter(this._delivery);
+  }
+
+  /** @internal The server's connection state recovery settings, for the room store. */
+  get _recovery(): RecoverySettings | undefined {
+    return this.server._recovery;
   }
 
   /** The timer source of the server (alarm-driven on a Durable Object). */
@@ -90,12 +106,12 @@ export class Namespace<
   /** sockets of this namespace with `onAnyOutgoing` listeners (kept by Socket) */
   _outgoingListeners = 0;
 
-  /** @ignore The id of the next ack the server asks for. */
+  /** @internal The id of the next ack the server asks for. */
   _nextAckId(): number {
-    return this.#ackId++;
+    return this._delivery.nextAckId();
   }
 
-  /** @ignore Encodes a packet with the server's parser, for the room store's broadcasts. */
+  /** @internal Encodes a packet with the server's parser, for the room store's broadcasts. */
   _encode(packet: Packet): Array<string | Uint8Array> {
     return this.server._codec.encode(packet);
   }
@@ -178,7 +194,7 @@ export class Namespace<
   // ---- broadcast shortcuts ------------------------------------------------------------------------------
 
   #operator(): BroadcastOperator<EmitEvents, SocketData> {
-    return new BroadcastOperator(this.adapter);
+    return new BroadcastOperator(this.adapter, new Set(), new Set(), {}, this.sockets);
   }
 
   /** Targets a room (or rooms) for the next emit. */
@@ -369,7 +385,7 @@ export class ParentNamespace<
 class ParentBroadcastAdapter extends InMemoryAdapter {
   // deno-lint-ignore no-explicit-any
   constructor(readonly parent: ParentNamespace<any, any, any, any>) {
-    super(parent);
+    super(parent._delivery);
   }
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {

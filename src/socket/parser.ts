@@ -3,32 +3,10 @@
 // Web platform APIs only, so the core runs unchanged on Node, Deno, Bun and Workers.
 import { RESERVED_EVENTS } from "./typed-events.ts";
 
-/** Socket.IO packet types. */
-export const PacketType = {
-  CONNECT: 0,
-  DISCONNECT: 1,
-  EVENT: 2,
-  ACK: 3,
-  CONNECT_ERROR: 4,
-  BINARY_EVENT: 5,
-  BINARY_ACK: 6,
-} as const;
-/** A Socket.IO packet type. */
-export type PacketType = (typeof PacketType)[keyof typeof PacketType];
+import { type Packet, PacketType } from "../packet.ts";
 
-/** A Socket.IO packet. */
-export interface Packet {
-  /** The packet type. */
-  type: PacketType;
-  /** The namespace. */
-  nsp: string;
-  /** The payload. */
-  data?: unknown;
-  /** The ack id. */
-  id?: number;
-  /** The number of binary attachments. */
-  attachments?: number;
-}
+// The packet shape is shared with the room stores (src/packet.ts), which must not depend on this codec.
+export { type Packet, PacketType };
 
 /** A packet that does not parse: the connection is closed with "parse error". */
 export class ParseError extends Error {

@@ -10,7 +10,7 @@ import type { EngineOptions } from "../engine/options.ts";
 import { type Reply, type RequestLike, toResponse } from "../engine/http.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
 import { DEFAULT_RECOVERY_BUFFER_BYTES, SessionAwareAdapter } from "../rooms/session-aware.ts";
-import type { Room, SocketId, StoreNamespace } from "../rooms/types.ts";
+import type { Room, SocketId, StoreContext } from "../rooms/types.ts";
 import type { BroadcastOperator, RemoteSocketLike } from "./broadcast.ts";
 import { Client } from "./client.ts";
 import { type Middleware, Namespace, type NamespaceMatcher, ParentNamespace } from "./namespace.ts";
@@ -41,10 +41,13 @@ export interface ConnectionStateRecoveryOptions {
   maxBufferBytes?: number;
 }
 
-/** The room store factory: `new Server({ adapter: (nsp) => new MyStore(nsp) })`. */
-export type AdapterFactory = (nsp: StoreNamespace) => InMemoryAdapter;
+/**
+ * The room store factory: `new Server({ adapter: (ctx) => new MyStore(ctx) })`; `ctx` is what the namespace
+ * gives its store (see docs/room-store.md).
+ */
+export type AdapterFactory = (ctx: StoreContext) => InMemoryAdapter;
 /** A room store class, the way socket.io takes it: `new Server({ adapter: MyStore })`. */
-export type AdapterConstructor = new (nsp: StoreNamespace) => InMemoryAdapter;
+export type AdapterConstructor = new (ctx: StoreContext) => InMemoryAdapter;
 
 /** Options of `new Server(options)`: socket.io's server options plus the engine's (`EngineOptions`). */
 export interface ServerOptions extends EngineOptions {
@@ -234,9 +237,9 @@ export class Server<
   }
 
   /** @ignore The room store of a new namespace (the `adapter` option, or the in-memory store). */
-  _createAdapter(nsp: StoreNamespace): InMemoryAdapter {
+  _createAdapter(ctx: StoreContext): InMemoryAdapter {
     if (this.#adapterFactory) {
-      const store: unknown = this.#adapterFactory(nsp);
+      const store: unknown = this.#adapterFactory(ctx);
       if (!(store instanceof InMemoryAdapter)) {
         // let the foreign store release what it opened (a Redis reader) before refusing it
         void Promise.resolve().then(() => (store as { close?: () => unknown } | null)?.close?.()).catch(() => {});
@@ -245,9 +248,9 @@ export class Server<
       return store;
     }
     if (this._recovery) {
-      return new SessionAwareAdapter(nsp, this._recovery.maxDisconnectionDuration, this._recovery.maxBufferBytes);
+      return new SessionAwareAdapter(ctx, this._recovery.maxDisconnectionDuration, this._recovery.maxBufferBytes);
     }
-    return new InMemoryAdapter(nsp);
+    return new InMemoryAdapter(ctx);
   }
 
   /**
@@ -510,8 +513,8 @@ export class Server<
 function portioStoreFactory(adapter: AdapterFactory): AdapterFactory {
   const proto = (adapter as { prototype?: unknown }).prototype;
   if (proto instanceof InMemoryAdapter) {
-    const Store = adapter as unknown as new (nsp: StoreNamespace) => InMemoryAdapter;
-    return (nsp) => new Store(nsp);
+    const Store = adapter as unknown as AdapterConstructor;
+    return (ctx) => new Store(ctx);
   }
   const source = Function.prototype.toString.call(adapter);
   const classLike = /^class[\s{]/.test(source) ||

@@ -199,15 +199,15 @@ export class Socket<
     }
   }
 
-  /** @ignore Applies the slow-consumer bound after native fan-out wrote to this socket (rooms/memory.ts). */
+  /** @internal Applies the slow-consumer bound after native fan-out wrote to this socket (delivery.ts). */
   _checkBackpressure(): void {
     this.client.conn.checkBackpressure();
   }
 
-  /** Lets native fan-out reach this socket once its connection is an open WebSocket (see rooms/memory.ts). */
+  /** @internal Lets native fan-out reach this socket once its connection is an open WebSocket (delivery.ts). */
   _attachTopics(): void {
     const topics = this.client.conn.topics;
-    if (topics && this.connected) this.adapter.attachTopics(this.id, topics);
+    if (topics && this.connected) this.nsp._delivery.attach(this.id, topics);
   }
 
   /** Keeps the namespace's count of sockets with outgoing listeners (native fan-out cannot call them). */
@@ -421,6 +421,7 @@ export class Socket<
    */
   _cleanup(): void {
     this.adapter.delAll(this.id);
+    this.nsp._delivery.detach(this.id);
     this.nsp._remove(this);
     this.#cleanedUp = true;
   }
@@ -453,7 +454,7 @@ export class Socket<
   #operator(): BroadcastOperator<EmitEvents, SocketData> {
     const flags = this.#flags;
     this.#flags = {};
-    return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
+    return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags, this.nsp.sockets);
   }
 
   /** Targets a room (or rooms), excluding this socket. */

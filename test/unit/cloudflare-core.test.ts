@@ -6,17 +6,10 @@
 // deno-lint-ignore-file require-await -- the storage stand-in implements an async API over a Map: nothing to await
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  AlarmScheduler,
-  heartbeatAfterWake,
-  Hibernation,
-  type KeyValueStorage,
-  PacketType,
-  Server,
-  type ServerOptions,
-  StorageSessionAdapter,
-  type WebSocketHandler,
-} from "../../src/index.ts";
+import { Server, type ServerOptions } from "../../src/index.ts";
+import { PacketType, type WebSocketHandler } from "../../src/runtime.ts";
+import { type KeyValueStorage, StorageSessionAdapter } from "../../src/room-store.ts";
+import { AlarmScheduler, heartbeatAfterWake, Hibernation } from "../../src/hibernation/index.ts";
 
 /**
  * Durable Object storage's key-value API over a Map (keys listed in order, as storage does; at most 128 keys

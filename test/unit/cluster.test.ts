@@ -6,15 +6,15 @@
 import { after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
+import { Server } from "../../src/index.ts";
 import {
   type AnyClusterMessage,
   ClusterAdapter,
   type ClusterMessage,
   type ClusterResponse,
   MessageType,
-  Server,
-  type StoreNamespace,
-} from "../../src/index.ts";
+  type StoreContext,
+} from "../../src/room-store.ts";
 import { serve } from "../../adapters/node/index.ts";
 
 class Bus {
@@ -28,7 +28,7 @@ class Bus {
 }
 
 class BusAdapter extends ClusterAdapter {
-  constructor(nsp: StoreNamespace, readonly bus: Bus) {
+  constructor(nsp: StoreContext, readonly bus: Bus) {
     super(nsp, { requestTimeout: 300 });
     bus.nodes.push(this);
   }
@@ -39,7 +39,7 @@ class BusAdapter extends ClusterAdapter {
     const id = `${Date.now()}-${++this.bus.seq}`;
     return new Promise((resolve) =>
       setTimeout(() => {
-        for (const n of this.bus.nodes) if (n !== this && n.nsp.name === wire.nsp) n.deliver(structuredClone(wire), id);
+        for (const n of this.bus.nodes) if (n !== this && n.ctx.name === wire.nsp) n.deliver(structuredClone(wire), id);
         resolve(id);
       }, this.bus.delay)
     );
@@ -53,7 +53,7 @@ class BusAdapter extends ClusterAdapter {
   }
 
   override serverCount(): Promise<number> {
-    return Promise.resolve(this.bus.nodes.filter((n) => n.nsp.name === this.nsp.name).length);
+    return Promise.resolve(this.bus.nodes.filter((n) => n.ctx.name === this.ctx.name).length);
   }
 
   deliver(message: AnyClusterMessage, id: string): void {

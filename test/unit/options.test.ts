@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { Adapter as SocketIoAdapter } from "socket.io-adapter";
-import { debugEnabled, IGNORED_OPTIONS, InMemoryAdapter, Server, type StoreNamespace } from "../../src/index.ts";
+import { Server } from "../../src/index.ts";
+import { InMemoryAdapter, type StoreContext } from "../../src/room-store.ts";
+import { debugEnabled, IGNORED_OPTIONS } from "../../src/runtime.ts";
 
 const quiet = { warn() {}, error() {}, info() {}, debug() {} };
 
@@ -93,7 +95,7 @@ describe("adapter option", () => {
     class MyStore extends InMemoryAdapter {}
     const a = new Server({ adapter: MyStore as never });
     assert.ok(a.sockets.adapter instanceof MyStore);
-    const b = new Server({ adapter: (nsp: StoreNamespace) => new MyStore(nsp) });
+    const b = new Server({ adapter: (nsp: StoreContext) => new MyStore(nsp) });
     assert.ok(b.of("/x").adapter instanceof MyStore);
     await a.close();
     await b.close();

@@ -1,19 +1,26 @@
 /** The recovery buffer is bounded by bytes too (`connectionStateRecovery.maxBufferBytes`), oldest first. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { defaultScheduler, PacketType, type StoreNamespace } from "../../src/index.ts";
-import { SessionAwareAdapter } from "../../src/rooms/session-aware.ts";
+import { defaultScheduler } from "../../src/runtime.ts";
+import { PacketType, SessionAwareAdapter, type StoreContext } from "../../src/room-store.ts";
+import { defaultLogger } from "../../src/util/logger.ts";
 
 function store(maxBytes: number): SessionAwareAdapter {
-  const nsp: StoreNamespace = {
+  const ctx: StoreContext = {
     name: "/",
-    sockets: new Map(),
     scheduler: defaultScheduler,
-    fanout: undefined,
-    _outgoingListeners: 0,
-    _nextAckId: () => 1,
+    logger: defaultLogger,
+    recovery: { maxDisconnectionDuration: 60_000 },
+    has: () => false,
+    ids: () => [][Symbol.iterator](),
+    deliver: () => {},
+    deliverWithAck: () => 0,
+    nextAckId: () => 1,
+    details: () => undefined,
+    disconnect: () => {},
+    onServerSideEmit: () => {},
   };
-  return new SessionAwareAdapter(nsp, 60_000, maxBytes);
+  return new SessionAwareAdapter(ctx, 60_000, maxBytes);
 }
 
 /** Broadcasts `n` packets of ~`size` bytes to everyone; returns their offsets. */

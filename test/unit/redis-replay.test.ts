@@ -6,7 +6,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { PacketType, Server } from "../../src/index.ts";
+import { Server } from "../../src/index.ts";
+import { PacketType } from "../../src/runtime.ts";
 import { createAdapter, type RedisAdapterFactory } from "../../adapters/redis/index.ts";
 import { decodeEntry } from "../../adapters/redis/codec.ts";
 import { cleanup, eventually, withRedis } from "../fixture/redis/fleet.ts";

@@ -1,7 +1,8 @@
 /** `io.adapter()` and the `adapter` option: a class (socket.io's form) or a factory, set or replaced. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InMemoryAdapter, Server, type StoreNamespace } from "../../src/index.ts";
+import { Server } from "../../src/index.ts";
+import { InMemoryAdapter, type StoreContext } from "../../src/room-store.ts";
 
 class TaggedStore extends InMemoryAdapter {
   readonly tag = "tagged";
@@ -12,7 +13,7 @@ test("the adapter option takes a class, as socket.io does, or a factory", async 
   assert.ok(byClass.of("/a").adapter instanceof TaggedStore);
   const made: string[] = [];
   const byFactory = new Server({
-    adapter: (nsp: StoreNamespace) => {
+    adapter: (nsp: StoreContext) => {
       made.push(nsp.name);
       return new TaggedStore(nsp);
     },

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, it, mock } from "node:test";
 import assert from "node:assert/strict";
-import { PacketType, Server } from "../../src/index.ts";
+import { Server } from "../../src/index.ts";
+import { PacketType } from "../../src/runtime.ts";
 import { SessionAwareAdapter } from "../../src/rooms/session-aware.ts";
 
 const packet = (data: unknown[]) => ({ type: PacketType.EVENT, nsp: "/", data });

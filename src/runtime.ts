@@ -1,0 +1,37 @@
+/**
+ * `portio/runtime`: the kit of runtime-adapter authors (what portio/node, portio/deno, portio/bun, portio/hono
+ * and portio/cloudflare are written with). The ports a runtime implements (ports.ts), the HTTP vocabulary the
+ * core answers in, the engine, and the Socket.IO packet codec. Apps import `portio`.
+ */
+export type {
+  ClientFiles,
+  Fanout,
+  RequestContext,
+  Scheduler,
+  Servable,
+  TimerKind,
+  Upgrade,
+  WebSocketHandler,
+  WebSocketLike,
+} from "./ports.ts";
+export { defaultScheduler } from "./ports.ts";
+export { HeaderList, RecordHeaders, toResponse } from "./engine/http.ts";
+export type { HeadersLike, Reply, RequestLike } from "./engine/http.ts";
+export { PayloadTooLargeError } from "./engine/body.ts";
+export { EngineRequestError, ERROR_CODES, ERROR_MESSAGES } from "./engine/errors.ts";
+export type { ErrorCode } from "./engine/errors.ts";
+export { EngineServer } from "./engine/server.ts";
+export { EngineSocket } from "./engine/socket.ts";
+export type { EngineProtocol, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type {
+  Packet as EnginePacket,
+  PacketType as EnginePacketType,
+  RawData,
+  SharedMessage,
+} from "./engine/packet.ts";
+export type { ResolvedEngineOptions } from "./engine/options.ts";
+export { DEFAULT_MAX_BUFFERED_AMOUNT } from "./engine/options.ts";
+export { IGNORED_OPTIONS } from "./socket/options.ts";
+export { Decoder, encode, hasBinary, PacketType, ParseError } from "./socket/parser.ts";
+export type { DecoderOptions, Packet } from "./socket/parser.ts";
+export { createLogger, debugEnabled } from "./util/logger.ts";
