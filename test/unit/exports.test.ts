@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import ts from "typescript";
 
 type Built = { types: string; import: string; default: string };
 type Target = string | Record<string, string | Record<string, string>>;
@@ -60,5 +61,100 @@ test("every exported file exists", () => {
     typeof t === "string" ? [t] : Object.values(t as Record<string, unknown>).flatMap(files);
   for (const [name, c] of entries) {
     for (const file of files(c)) assert.ok(existsSync(file), `${name} → ${file}`);
+  }
+});
+
+/** Every name a source entry exports, types included, as the compiler sees it. */
+function exportedNames(file: string): string[] {
+  const program = ts.createProgram([file], { allowImportingTsExtensions: true, noEmit: true, strict: true });
+  const checker = program.getTypeChecker();
+  const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  return checker.getExportsOfModule(module).map((s) => s.name).sort();
+}
+
+// The app API: what `import … from "portio"` offers. A name added here is a promise to every app; the
+// runtime-adapter kit is portio/runtime, the room-store kit portio/room-store.
+const APP_API = [
+  "AdapterConstructor",
+  "AdapterEvents",
+  "AdapterFactory",
+  "AllowRequest",
+  "AnyListener",
+  "AnyServer",
+  "AnySocket",
+  "BroadcastFlags",
+  "BroadcastOperator",
+  "ConnectionError",
+  "ConnectionStateRecoveryOptions",
+  "CookieOptions",
+  "CorsOptions",
+  "CustomOrigin",
+  "CustomParser",
+  "DefaultEventsMap",
+  "DisconnectReason",
+  "EmitWithAckArgs",
+  "EmitWithAckResult",
+  "EngineCloseReason",
+  "EngineMiddleware",
+  "EngineOptions",
+  "EngineServer",
+  "EngineServerEvents",
+  "EngineSocket",
+  "EngineSocketEvents",
+  "EventNames",
+  "EventNamesWithAck",
+  "EventParams",
+  "EventsMap",
+  "ExtendedError",
+  "Handshake",
+  "HttpCompressionOptions",
+  "InMemoryAdapter",
+  "Logger",
+  "LogScope",
+  "Middleware",
+  "MiddlewareResponse",
+  "Namespace",
+  "NamespaceEvents",
+  "NamespaceMatcher",
+  "ParentNamespace",
+  "ReadyState",
+  "RemoteSocket",
+  "RemoteSocketLike",
+  "RequestLike",
+  "Room",
+  "Server",
+  "ServerEvents",
+  "ServerOptions",
+  "ServerReservedEvents",
+  "Socket",
+  "SocketId",
+  "SocketMiddleware",
+  "SocketReservedEvents",
+  "StaticOrigin",
+];
+
+test("the root entry exports the app API and nothing else", () => {
+  const typed = readFileSync("src/socket/typed-events.ts", "utf8");
+  // `export type *` of the typed-events helpers: whatever that file exports is part of the list
+  const typedNames = [...typed.matchAll(/^export (?:type|interface|const) (\w+)/gm)].map((m) => m[1]!);
+  const expected = [...new Set([...APP_API, ...typedNames])].sort();
+  assert.deepEqual(exportedNames("src/index.ts"), expected);
+});
+
+test("the runtime-adapter and room-store kits are their own entries, not the root's", () => {
+  const root = new Set(exportedNames("src/index.ts"));
+  for (const name of ["HeaderList", "RequestContext", "WebSocketHandler", "Decoder", "Client"]) {
+    assert.ok(!root.has(name), `${name} is the runtime kit's`);
+  }
+  for (const name of ["ClusterAdapter", "StoreContext", "MessageType", "storable", "SessionAwareAdapter"]) {
+    assert.ok(!root.has(name), `${name} is the room-store kit's`);
+  }
+  const runtime = new Set(exportedNames("src/runtime.ts"));
+  for (const name of ["HeaderList", "RequestContext", "WebSocketHandler", "Servable", "Fanout", "EngineServer"]) {
+    assert.ok(runtime.has(name), `portio/runtime lacks ${name}`);
+  }
+  const store = new Set(exportedNames("src/room-store.ts"));
+  for (const name of ["InMemoryAdapter", "StoreContext", "ClusterAdapter", "MessageType", "storable", "includes"]) {
+    assert.ok(store.has(name), `portio/room-store lacks ${name}`);
   }
 });
