@@ -114,6 +114,15 @@ describe("the packed package, installed offline into fresh apps", () => {
     assert.match(node.stderr, /portio\/node needs the optional peer dependency "ws": npm install ws/);
   });
 
+  it("the runtime-adapter and room-store kits load from the package (portio/runtime, portio/room-store)", async () => {
+    const script = 'const r = await import("portio/runtime"); const s = await import("portio/room-store"); ' +
+      "console.log(typeof r.HeaderList, typeof r.EngineServer, typeof s.InMemoryAdapter, typeof s.ClusterAdapter, " +
+      '(await import("portio")).ClusterAdapter === undefined)';
+    const r = await run(process.execPath, ["--input-type=module", "-e", script], app);
+    ok(r, "import the kits");
+    assert.equal(r.stdout.trim(), "function function function function true");
+  });
+
   it("Node 20, plain ESM JavaScript, no loader", async () => {
     assert.equal(process.versions.node.split(".")[0], "20", "the suite runs on Node 20");
     const r = await run(process.execPath, ["node-esm.mjs"], app);

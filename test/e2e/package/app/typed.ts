@@ -7,6 +7,8 @@ import { createAdapter, Emitter } from "portio/redis";
 import { createWorker, PortioObject } from "portio/cloudflare";
 import { createHandler as denoHandler } from "portio/deno";
 import { createHandler as bunHandler } from "portio/bun";
+import { type BroadcastOptions, InMemoryAdapter, type Packet, type StoreContext } from "portio/room-store";
+import { HeaderList, type RequestContext } from "portio/runtime";
 import { createServer } from "node:http";
 
 interface ClientToServer {
@@ -74,3 +76,17 @@ attach(untyped, createServer());
 await handle.close();
 await new Emitter("redis://127.0.0.1:6379").to("r").emit("news", "from a cron job");
 void [createWorker, PortioObject, denoHandler, bunHandler];
+
+// a room store of one's own (docs/room-store.md) and the runtime-adapter kit, from their entries
+class CountingStore extends InMemoryAdapter {
+  broadcasts = 0;
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    this.broadcasts++;
+    super.broadcast(packet, opts);
+  }
+}
+const counted = new Server({ adapter: (ctx: StoreContext) => new CountingStore(ctx) });
+const headers = new HeaderList();
+headers.set("x-portio", "1");
+const noContext: RequestContext | undefined = undefined;
+void [counted, noContext];
