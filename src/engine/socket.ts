@@ -292,12 +292,12 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     transport.events = new SessionEvents(this);
   }
 
-  /** for SessionEvents */
+  /** @internal for SessionEvents */
   _onRaw(raw: RawData): void {
     this.#onRaw(raw);
   }
 
-  /** @ignore Writes the buffer to the transport. */
+  /** @internal Writes the buffer to the transport. */
   _flush(): void {
     this.#flush();
   }

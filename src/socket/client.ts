@@ -136,7 +136,7 @@ export class Client {
     }
   }
 
-  /** @ignore Adds a connected namespace socket. */
+  /** @internal Adds a connected namespace socket. */
   _addSocket(socket: AnySocket): void {
     this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
@@ -144,19 +144,19 @@ export class Client {
     this.#left?.delete(socket.nsp.name);
   }
 
-  /** @ignore Removes a namespace socket. */
+  /** @internal Removes a namespace socket. */
   _remove(socket: AnySocket): void {
     if (this.nsps.get(socket.nsp.name) !== socket) return;
     this.nsps.delete(socket.nsp.name);
     (this.#left ??= new Set()).add(socket.nsp.name);
   }
 
-  /** @ignore Writes packets already encoded. */
+  /** @internal Writes packets already encoded. */
   _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
     this._write(encoded, flags);
   }
 
-  /** @ignore Writes encoded packets. */
+  /** @internal Writes encoded packets. */
   _write(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
@@ -167,7 +167,7 @@ export class Client {
     } else conn.sendMany(encoded, flags.compress);
   }
 
-  /** A broadcast's single-frame packet, shared by every recipient. */
+  /** @internal A broadcast's single-frame packet, shared by every recipient. */
   _writeShared(message: SharedMessage, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
@@ -175,7 +175,7 @@ export class Client {
     conn.sendShared(message, flags.compress);
   }
 
-  /** `socket.disconnect(true)`: leave every namespace, then close the connection. */
+  /** @internal `socket.disconnect(true)`: leave every namespace, then close the connection. */
   _disconnect(): void {
     for (const socket of [...this.nsps.values()]) socket.disconnect();
     this.close();

@@ -53,7 +53,7 @@ export class Namespace<
 > extends Emitter<NamespaceEvents<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> & ServerSideEvents> {
   /** The connected sockets of this namespace on this server, by id. */
   readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
-  /** @ignore The middlewares, run in order for each connecting socket. */
+  /** @internal The middlewares, run in order for each connecting socket. */
   _fns: Middleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>[] = [];
   /** @internal What this namespace gives its room store: local delivery, native fan-out (delivery.ts). */
   readonly _delivery: Delivery = new Delivery(this);
@@ -103,7 +103,7 @@ export class Namespace<
     return this.server.logger;
   }
 
-  /** sockets of this namespace with `onAnyOutgoing` listeners (kept by Socket) */
+  /** @internal sockets of this namespace with `onAnyOutgoing` listeners (kept by Socket) */
   _outgoingListeners = 0;
 
   /** @internal The id of the next ack the server asks for. */
@@ -122,7 +122,7 @@ export class Namespace<
     return this;
   }
 
-  /** A CONNECT arrived for this namespace on `client`. */
+  /** @internal A CONNECT arrived for this namespace on `client`. */
   async _add(client: Client, auth: Record<string, unknown>): Promise<void> {
     const handshake = buildHandshake(client.conn.request, client.conn.remoteAddress, auth);
     let session = null;
@@ -179,7 +179,7 @@ export class Namespace<
     });
   }
 
-  /** @ignore Forgets a disconnected socket. */
+  /** @internal Forgets a disconnected socket. */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
     // `cleanupEmptyChildNamespaces`: a dynamic child goes once its last socket left (or was refused)
@@ -188,7 +188,7 @@ export class Namespace<
     }
   }
 
-  /** the dynamic parent that created this namespace (`io.of(regexp | fn)`), if any */
+  /** @internal the dynamic parent that created this namespace (`io.of(regexp | fn)`), if any */
   _parent: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined;
 
   // ---- broadcast shortcuts ------------------------------------------------------------------------------
@@ -305,12 +305,12 @@ export class Namespace<
     });
   }
 
-  /** A `serverSideEmit` from another node: emitted to this namespace's listeners (`io.on(ev, …)`). */
+  /** @internal A `serverSideEmit` from another node: emitted to this namespace's listeners (`io.on(ev, …)`). */
   _onServerSideEmit(args: unknown[]): void {
     this._emit(...(args as [string, ...unknown[]]));
   }
 
-  /** Emitted on a child namespace's own listeners; used by the parent of dynamic namespaces. */
+  /** @internal Emitted on a child namespace's own listeners; used by the parent of dynamic namespaces. */
   _emitConnection(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this._emit("connect", socket);
     this._emit("connection", socket);
@@ -367,7 +367,7 @@ export class ParentNamespace<
     return child;
   }
 
-  /** `cleanupEmptyChildNamespaces`: forget an empty child; a later CONNECT creates it again. */
+  /** @internal `cleanupEmptyChildNamespaces`: forget an empty child; a later CONNECT creates it again. */
   _removeChild(child: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (!this.children.delete(child)) return;
     if (this.server._nsps.get(child.name) === child) this.server._nsps.delete(child.name);

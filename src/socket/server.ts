@@ -122,13 +122,13 @@ export class Server<
   readonly engine: EngineServer;
   /** The main namespace (`/`). */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  /** @ignore Namespaces by name, for the room store and the client. */
+  /** @internal Namespaces by name, for the room store and the client. */
   readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
-  /** @ignore Resolved options, for the namespaces. */
+  /** @internal Resolved options, for the namespaces. */
   readonly _opts: ResolvedServerOptions;
-  /** @ignore The parser every packet of this server goes through (the `parser` option). */
+  /** @internal The parser every packet of this server goes through (the `parser` option). */
   readonly _codec: PacketCodec;
-  /** @ignore Resolved recovery options, or undefined when recovery is off. */
+  /** @internal Resolved recovery options, or undefined when recovery is off. */
   readonly _recovery: Required<ConnectionStateRecoveryOptions> | undefined;
   #parents = new Map<NamespaceMatcher, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   #regexParents = new Map<RegExp, ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
@@ -236,7 +236,7 @@ export class Server<
     return this;
   }
 
-  /** @ignore The room store of a new namespace (the `adapter` option, or the in-memory store). */
+  /** @internal The room store of a new namespace (the `adapter` option, or the in-memory store). */
   _createAdapter(ctx: StoreContext): InMemoryAdapter {
     if (this.#adapterFactory) {
       const store: unknown = this.#adapterFactory(ctx);
@@ -253,7 +253,7 @@ export class Server<
     return new InMemoryAdapter(ctx);
   }
 
-  /**
+  /** @internal
    * Options given after construction (a runtime entry's `attach(srv, opts)`): checked like the
    * constructor's; constructor options win, as in socket.io.
    */
@@ -370,7 +370,7 @@ export class Server<
     return nsp;
   }
 
-  /** The namespace a CONNECT for `name` goes to: a static one, or a new child of a matching parent. */
+  /** @internal The namespace a CONNECT for `name` goes to: a static one, or a new child of a matching parent. */
   async _namespaceFor(
     name: string,
     auth: Record<string, unknown>,

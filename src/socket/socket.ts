@@ -177,7 +177,7 @@ export class Socket<
     return this.adapter.socketRooms(this.id) ?? new Set();
   }
 
-  /** Called by the namespace once middlewares accepted the socket. */
+  /** @internal Called by the namespace once middlewares accepted the socket. */
   async _onconnect(): Promise<void> {
     this.connected = true;
     const session = this.#session;
@@ -288,27 +288,27 @@ export class Socket<
     acks.set(id, wrapped);
   }
 
-  /** Used by broadcasts with acks: one callback shared by many sockets. */
+  /** @internal Used by broadcasts with acks: one callback shared by many sockets. */
   _registerAck(id: number, ack: (...args: unknown[]) => void): void {
     (this.#acks ??= new Map()).set(id, ack);
   }
 
-  /** Encodes and writes one packet to this client. */
+  /** @internal Encodes and writes one packet to this client. */
   _packet(packet: Packet, flags: BroadcastFlags = {}): void {
     this.client._writeEncoded(this.server._codec.encode(packet), flags);
   }
 
-  /** @ignore Writes packets already encoded by a broadcast. */
+  /** @internal Writes packets already encoded by a broadcast. */
   _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
     this.client._writeEncoded(encoded, flags);
   }
 
-  /** @ignore Writes a broadcast encoded once for many sockets. */
+  /** @internal Writes a broadcast encoded once for many sockets. */
   _writeShared(message: SharedMessage, flags: BroadcastFlags): void {
     this.client._writeShared(message, flags);
   }
 
-  /** @ignore Runs the `onAnyOutgoing` listeners. */
+  /** @internal Runs the `onAnyOutgoing` listeners. */
   _notifyOutgoing(args: unknown[]): void {
     const list = this.#anyOutgoing;
     if (!list?.length) return;
@@ -317,7 +317,7 @@ export class Socket<
 
   // ---- incoming ----------------------------------------------------------------------------------------
 
-  /** @ignore A packet for this socket, from the client. */
+  /** @internal A packet for this socket, from the client. */
   _onpacket(packet: Packet): void {
     if (!this.connected) return;
     switch (packet.type) {
@@ -389,12 +389,12 @@ export class Socket<
     this._emit("error", err);
   }
 
-  /** The connection got an undecodable packet (called by Client before it closes the connection). */
+  /** @internal The connection got an undecodable packet (called by Client before it closes the connection). */
   _onerror(err: Error): void {
     this.#onerror(err);
   }
 
-  /** Closes this socket; `reason` is socket.io's. Persists the session when it may be recovered. */
+  /** @internal Closes this socket; `reason` is socket.io's. Persists the session when it may be recovered. */
   _onclose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
     this._emit("disconnecting", reason, description);
@@ -415,7 +415,7 @@ export class Socket<
     this._emit("disconnect", reason, description);
   }
 
-  /**
+  /** @internal
    * Leaves every room and the namespace for good: after a disconnection, or when a middleware refused the
    * socket (rooms it joined in the middleware go too). Later `join` calls do nothing, as in socket.io.
    */

@@ -113,12 +113,12 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
     return true;
   }
 
-  /** Untyped forms for the library's own code, where the app's event maps are generic parameters. */
+  /** @internal Untyped forms for the library's own code, where the app's event maps are generic parameters. */
   _emit(event: string | symbol, ...args: unknown[]): boolean {
     return (this.emitReserved as (e: string | symbol, ...a: unknown[]) => boolean)(event, ...args);
   }
 
-  /** @ignore Untyped `on` for the library's own code. */
+  /** @internal Untyped `on` for the library's own code. */
   _on(event: string | symbol, listener: Listener): this {
     return (this.on as (e: string | symbol, l: Listener) => this)(event, listener);
   }
