@@ -71,7 +71,7 @@ export class Emitter<
     }
   }
 
-  /** Writes one message to the namespace's stream; resolves with the entry id. */
+  /** @internal Writes one message to the namespace's stream; resolves with the entry id. */
   async _write(message: ClusterMessage): Promise<string> {
     const { conn, opened, opts } = this.#shared;
     const fields = encodeEntry(message, opts.onlyPlaintext); // serialized now: the caller may reuse its objects
