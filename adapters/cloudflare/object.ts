@@ -2,7 +2,7 @@
  * The Durable Object side: holds the connections, rooms and recovery state of one shard. WebSockets are
  * accepted through the Hibernation API, so the object can leave memory with its clients connected; on the
  * next event (a message, a close, the heartbeat alarm, a request) a fresh instance rebuilds every session
- * from the sockets' attachments and storage (core: socket/hibernation.ts) before handling it.
+ * from the sockets' attachments and storage (core: src/hibernation/) before handling it.
  */
 import { Server, type ServerOptions, type Socket } from "../../src/index.ts";
 import type { RequestContext, WebSocketHandler, WebSocketLike } from "../../src/runtime.ts";

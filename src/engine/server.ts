@@ -308,8 +308,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
 
   /**
    * Re-creates an open WebSocket session from a record, bound to a runtime socket that outlived this server
-   * object (a Durable Object waking from hibernation, see engine/restore.ts). No handshake, no open packet
-   * and no "connection" event: the caller rebuilds the socket.io side (socket/restore.ts) and delivers the
+   * object (a Durable Object waking from hibernation, see hibernation/engine-restore.ts). No handshake, no open packet
+   * and no "connection" event: the caller rebuilds the socket.io side (hibernation/socket-restore.ts) and delivers the
    * socket's messages to the returned handler.
    */
   restoreSession(

@@ -389,7 +389,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   /**
    * Opens a session rebuilt from a record, without an open packet (a Durable Object waking from hibernation,
-   * see engine/restore.ts): the next ping goes out in `nextPingIn` ms and its pong must come within
+   * see hibernation/engine-restore.ts): the next ping goes out in `nextPingIn` ms and its pong must come within
    * `pongWithin` ms, so the heartbeat goes on where it stopped instead of restarting.
    */
   resume(nextPingIn: number, pongWithin: number = this.#config.pingTimeout): void {

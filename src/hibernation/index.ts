@@ -3,13 +3,13 @@
  * alarm-driven timers, the records an engine session and its sockets are rebuilt from, and the store that
  * keeps recovery in the object's storage. Used by portio/cloudflare; not a public entry of its own.
  */
-export { AlarmScheduler } from "../util/alarm-scheduler.ts";
-export type { AlarmSchedulerOptions, AlarmStorage } from "../util/alarm-scheduler.ts";
-export { Hibernation } from "../socket/hibernation.ts";
-export type { HibernatableSocket } from "../socket/hibernation.ts";
+export { AlarmScheduler } from "./alarm-scheduler.ts";
+export type { AlarmSchedulerOptions, AlarmStorage } from "./alarm-scheduler.ts";
+export { Hibernation } from "./hibernation.ts";
+export type { HibernatableSocket } from "./hibernation.ts";
 export { StorageSessionAdapter } from "../rooms/storage.ts";
 export type { KeyValueStorage, StorageSessionOptions } from "../rooms/storage.ts";
-export { engineRecordOf, heartbeatAfterWake, restoreEngineSession } from "../engine/restore.ts";
-export type { EngineSessionRecord } from "../engine/restore.ts";
-export { announceRestored, restoreClient, socketRecordOf } from "../socket/restore.ts";
-export type { SocketRecord } from "../socket/restore.ts";
+export { engineRecordOf, heartbeatAfterWake, restoreEngineSession } from "./engine-restore.ts";
+export type { EngineSessionRecord } from "./engine-restore.ts";
+export { announceRestored, restoreClient, socketRecordOf } from "./socket-restore.ts";
+export type { SocketRecord } from "./socket-restore.ts";

@@ -1,16 +1,16 @@
 /**
  * The socket.io half of a connection that outlives the server object holding it (a Durable Object waking
- * from hibernation; the engine half is engine/restore.ts). A socket is rebuilt as it was: same id and pid,
+ * from hibernation; the engine half is engine-restore.ts). A socket is rebuilt as it was: same id and pid,
  * rooms, data, handshake, `connected`; no CONNECT packet is sent and no middleware runs, because the client
  * never left. The app's connection listeners then run again, since the handlers they registered were lost
  * with the old objects; `socket.restored` tells them so.
  */
 import type { EngineSocket } from "../engine/socket.ts";
 import type { Room } from "../rooms/types.ts";
-import { Client } from "./client.ts";
-import { buildHandshake } from "./handshake.ts";
-import type { AnyServer } from "./server.ts";
-import { type AnySocket, Socket } from "./socket.ts";
+import { Client } from "../socket/client.ts";
+import { buildHandshake } from "../socket/handshake.ts";
+import type { AnyServer } from "../socket/server.ts";
+import { type AnySocket, Socket } from "../socket/socket.ts";
 
 /** One namespace socket of a connection, as storage keeps it. */
 export interface SocketRecord {

@@ -3,10 +3,10 @@
  * recreate its callback after evicting the object), so heartbeat timers live in memory and ONE storage
  * alarm is set for the earliest of them; the object's `alarm()` handler calls `fire()`. Only heartbeat
  * timers go there, because only they can be rebuilt after a wake (from the session record, see
- * engine/restore.ts). Any other timer (an ack timeout, `connectTimeout`) holds a closure that hibernation
+ * engine-restore.ts). Any other timer (an ack timeout, `connectTimeout`) holds a closure that hibernation
  * would lose, so it stays a real `setTimeout` and keeps the object in memory until it fires or is cleared.
  */
-import { defaultLogger, type Logger } from "./logger.ts";
+import { defaultLogger, type Logger } from "../util/logger.ts";
 import type { Scheduler, TimerKind } from "../ports.ts";
 
 /** The part of Durable Object storage the scheduler needs. */

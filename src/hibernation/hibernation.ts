@@ -4,9 +4,9 @@
  * sockets that carry a small attachment (Cloudflare's `serializeAttachment`, at most 2 KiB).
  *
  * - attachment, per runtime socket: `{ p: path, sid, beat }` (~74 bytes), rewritten on every pong so the
- *   heartbeat resumes exactly where it was (engine/restore.ts)
+ *   heartbeat resumes exactly where it was (engine-restore.ts)
  * - storage, `<prefix>c:<sid>`: the connection's first request (URL, headers can be kilobytes, address)
- * - storage, `<prefix>s:<sid>:<nsp>`: each namespace socket (socket/restore.ts `SocketRecord`), rewritten
+ * - storage, `<prefix>s:<sid>:<nsp>`: each namespace socket (socket-restore.ts `SocketRecord`), rewritten
  *   when its rooms change and, compared as JSON, after each message its connection delivers
  *
  * A session is kept from the moment it is on a WebSocket: opened there, or upgraded. Long-polling sessions
@@ -15,13 +15,13 @@
  * a restart become recovery sessions, since a restart runs no disconnect that would have written them.
  */
 import type { WebSocketHandler, WebSocketLike } from "../ports.ts";
-import { engineRecordOf, type EngineSessionRecord, restoreEngineSession } from "../engine/restore.ts";
+import { engineRecordOf, type EngineSessionRecord, restoreEngineSession } from "./engine-restore.ts";
 import type { EngineSocket } from "../engine/socket.ts";
 import { deleteKeys, type KeyValueStorage, putQuietly } from "../rooms/storage.ts";
-import type { Namespace } from "./namespace.ts";
-import { announceRestored, restoreClient, type SocketRecord, socketRecordOf } from "./restore.ts";
-import type { AnyServer } from "./server.ts";
-import type { AnySocket } from "./socket.ts";
+import type { Namespace } from "../socket/namespace.ts";
+import { announceRestored, restoreClient, type SocketRecord, socketRecordOf } from "./socket-restore.ts";
+import type { AnyServer } from "../socket/server.ts";
+import type { AnySocket } from "../socket/socket.ts";
 
 /** A runtime WebSocket that keeps a small structured-clone value through hibernation. */
 export interface HibernatableSocket {

@@ -5,9 +5,9 @@
  * on that socket: no handshake, no open packet, and the heartbeat resumes where it stopped.
  */
 import type { WebSocketHandler, WebSocketLike } from "../ports.ts";
-import { RecordHeaders, type RequestLike } from "./http.ts";
-import type { EngineServer } from "./server.ts";
-import type { EngineSocket } from "./socket.ts";
+import { RecordHeaders, type RequestLike } from "../engine/http.ts";
+import type { EngineServer } from "../engine/server.ts";
+import type { EngineSocket } from "../engine/socket.ts";
 
 /** What the session's first request said; kept in storage (headers can be kilobytes). */
 export interface EngineSessionRecord {
