@@ -34,9 +34,9 @@ export type {
 
 // connection state recovery: the rules every store shares, the memory and key-value (Durable Object) stores
 export { includes, selectionOf, storable, withOffset } from "./rooms/recovery.ts";
-export type { StoredSelection } from "./rooms/recovery.ts";
-export { SessionAwareAdapter } from "./rooms/session-aware.ts";
-export { StorageSessionAdapter } from "./rooms/storage.ts";
+export type { RecoveryLog, StoredSelection } from "./rooms/recovery.ts";
+export { MemoryRecoveryLog, SessionAwareAdapter } from "./rooms/session-aware.ts";
+export { StorageRecoveryLog, StorageSessionAdapter } from "./rooms/storage.ts";
 export type { KeyValueStorage, StorageSessionOptions } from "./rooms/storage.ts";
 
 // clusters: the base a transport subclasses (doPublish, doPublishResponse, serverCount, onMessage) and the wire

@@ -5,6 +5,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import type { Packet } from "../packet.ts";
+import { type RecoveryLog, selectionOf, storable } from "./recovery.ts";
 import type {
   BroadcastOptions,
   Room,
@@ -42,15 +43,20 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
   /** The rooms of each socket. */
   readonly sids: Map<SocketId, Set<Room>> = new Map();
 
-  /** @ignore Created by the server for each namespace, with the namespace's context. */
-  constructor(readonly ctx: StoreContext) {
+  /**
+   * @ignore Created by the server for each namespace, with the namespace's context; with a recovery log
+   * (connection state recovery), broadcasts `storable` accepts are kept and sessions persisted there.
+   */
+  constructor(readonly ctx: StoreContext, protected readonly recoveryLog?: RecoveryLog) {
     super();
   }
 
   /** Called once the store is created. */
   init(): Promise<void> | void {}
   /** Called when the server closes. */
-  close(): Promise<void> | void {}
+  close(): Promise<void> | void {
+    return this.recoveryLog?.close?.();
+  }
 
   /** Number of nodes serving this namespace (1 without a cluster). */
   serverCount(): Promise<number> {
@@ -146,8 +152,10 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     return out;
   }
 
-  /** Sends a packet to the matching local sockets. */
+  /** Sends a packet to the matching local sockets (kept first for recovery, with its offset, when it may be). */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
+    const log = this.recoveryLog;
+    if (log?.append && storable(packet, opts)) log.append(packet, selectionOf(opts));
     this.ctx.deliver(packet, opts, (visit) => this.#select(opts, visit));
   }
 
@@ -210,11 +218,13 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     if (typeof ack === "function") queueMicrotask(() => (ack as (err: Error | null, r: unknown[]) => void)(null, []));
   }
 
-  /** Keeps a disconnected socket's session for recovery (nothing here: see `SessionAwareAdapter`). */
-  persistSession(_session: SessionToPersist): Promise<void> | void {}
+  /** Keeps a disconnected socket's session for recovery, in the recovery log (nothing without one). */
+  persistSession(session: SessionToPersist): Promise<void> | void {
+    return this.recoveryLog?.persist(session);
+  }
 
   /** The session a reconnecting client asks for, with the packets it missed, or null. */
-  restoreSession(_pid: string, _offset: string): Promise<Session | null> {
-    return Promise.resolve(null);
+  restoreSession(pid: string, offset: string): Promise<Session | null> {
+    return this.recoveryLog ? this.recoveryLog.restore(pid, offset) : Promise.resolve(null);
   }
 }

@@ -11,8 +11,8 @@
 import { defaultLogger, type Logger } from "../util/logger.ts";
 import { InMemoryAdapter } from "./memory.ts";
 import type { Packet } from "../packet.ts";
-import { includes, selectionOf, storable, type StoredSelection, withOffset } from "./recovery.ts";
-import type { BroadcastOptions, Session, SessionToPersist, StoreContext } from "./types.ts";
+import { includes, type RecoveryLog, type StoredSelection, withOffset } from "./recovery.ts";
+import type { Session, SessionToPersist, StoreContext } from "./types.ts";
 
 /** The key-value API of Durable Object storage, as much of it as Portio uses. */
 export interface KeyValueStorage {
@@ -76,22 +76,23 @@ export interface StorageSessionOptions {
   maxDisconnectionDuration: number;
 }
 
-/** A recovery-aware store that keeps sessions and broadcasts in a key-value storage (a Durable Object's). */
-export class StorageSessionAdapter extends InMemoryAdapter {
+/** The recovery log of one namespace in a key-value storage (a Durable Object's). */
+export class StorageRecoveryLog implements RecoveryLog {
   /** How long (ms) a dropped session and its missed broadcasts are kept. */
   readonly maxDisconnectionDuration: number;
   #storage: KeyValueStorage;
   #prefix: string;
+  #logger: Logger;
   #lastMs = 0;
   #seq = 0;
   #lastSweep = 0;
   #sweepEvery: number;
 
-  /** @ignore Created by a Durable Object's server. */
-  constructor(ctx: StoreContext, storage: KeyValueStorage, options: StorageSessionOptions) {
-    super(ctx);
+  /** A log for namespace `name` under `options.prefix`; write errors go to `logger`. */
+  constructor(name: string, storage: KeyValueStorage, options: StorageSessionOptions, logger: Logger = defaultLogger) {
     this.#storage = storage;
-    this.#prefix = `${options.prefix}${encodeURIComponent(ctx.name)}:`;
+    this.#prefix = `${options.prefix}${encodeURIComponent(name)}:`;
+    this.#logger = logger;
     this.maxDisconnectionDuration = options.maxDisconnectionDuration;
     this.#sweepEvery = Math.min(60_000, Math.max(1000, options.maxDisconnectionDuration));
     // offsets must keep growing across instances even if this machine's clock is behind the last one's
@@ -111,27 +112,25 @@ export class StorageSessionAdapter extends InMemoryAdapter {
     return timePart(this.#lastMs) + this.#seq.toString(36).padStart(5, "0");
   }
 
-  /** Broadcasts and stores the packet for recovery. */
-  override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    if (storable(packet, opts)) {
-      const offset = this.#nextOffset();
-      withOffset(packet, offset);
-      const stored: StoredPacket = { at: Date.now(), ...selectionOf(opts), data: packet.data as unknown[] };
-      putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored, this.ctx.logger);
-      this.#maybeSweep();
-    }
-    super.broadcast(packet, opts);
+  /** Stores a broadcast and gives it its offset. */
+  append(packet: Packet, selection: StoredSelection): string {
+    const offset = this.#nextOffset();
+    withOffset(packet, offset);
+    const stored: StoredPacket = { at: Date.now(), ...selection, data: packet.data as unknown[] };
+    putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored, this.#logger);
+    this.#maybeSweep();
+    return offset;
   }
 
   /** Stores a disconnected socket's session. */
-  override persistSession(session: SessionToPersist): void {
+  persist(session: SessionToPersist): void {
     const stored: StoredSession = { ...session, disconnectedAt: Date.now() };
-    putQuietly(this.#storage, `${this.#prefix}r:${session.pid}`, stored, this.ctx.logger);
+    putQuietly(this.#storage, `${this.#prefix}r:${session.pid}`, stored, this.#logger);
     this.#maybeSweep();
   }
 
   /** The stored session and the packets missed since `offset`, or null. */
-  override async restoreSession(pid: string, offset: string): Promise<Session | null> {
+  async restore(pid: string, offset: string): Promise<Session | null> {
     const key = `${this.#prefix}r:${pid}`;
     const session = await this.#storage.get<StoredSession>(key);
     if (!session) return null;
@@ -151,7 +150,7 @@ export class StorageSessionAdapter extends InMemoryAdapter {
     const now = Date.now();
     if (now - this.#lastSweep < this.#sweepEvery) return;
     this.#lastSweep = now;
-    this.#sweep(now).catch((err) => this.ctx.logger.error("recovery sweep failed", err));
+    this.#sweep(now).catch((err) => this.#logger.error("recovery sweep failed", err));
   }
 
   async #sweep(now: number): Promise<void> {
@@ -164,5 +163,20 @@ export class StorageSessionAdapter extends InMemoryAdapter {
     const sessions = await this.#storage.list<StoredSession>({ prefix: this.#prefix + "r:" });
     for (const [k, s] of sessions) if (s.disconnectedAt < threshold) expired.push(k);
     await deleteKeys(this.#storage, expired);
+  }
+}
+
+/**
+ * A recovery-aware store that keeps sessions and broadcasts in a key-value storage: the in-memory store composed
+ * with a `StorageRecoveryLog`.
+ */
+export class StorageSessionAdapter extends InMemoryAdapter {
+  /** How long (ms) a dropped session and its missed broadcasts are kept. */
+  readonly maxDisconnectionDuration: number;
+
+  /** @ignore Created by a Durable Object's server. */
+  constructor(ctx: StoreContext, storage: KeyValueStorage, options: StorageSessionOptions) {
+    super(ctx, new StorageRecoveryLog(ctx.name, storage, options, ctx.logger));
+    this.maxDisconnectionDuration = options.maxDisconnectionDuration;
   }
 }
