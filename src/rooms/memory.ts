@@ -171,11 +171,16 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     clientCountCallback(count);
   }
 
+  /** The connected local ids matching the options, listed first: the operations below change what they walk. */
+  #matching(opts: BroadcastOptions): SocketId[] {
+    const ids: SocketId[] = [];
+    this.apply(opts, (id) => ids.push(id));
+    return ids;
+  }
+
   /** The ids of the sockets in the given rooms (all sockets for an empty set). */
   sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
-    const ids = new Set<SocketId>();
-    this.apply({ rooms }, (id) => ids.add(id));
-    return Promise.resolve(ids);
+    return Promise.resolve(new Set(this.#matching({ rooms })));
   }
 
   /**
@@ -183,30 +188,22 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
    * the other nodes' as `SocketDetails`.
    */
   fetchSockets(opts: BroadcastOptions): Promise<Array<SocketId | SocketDetails>> {
-    const out: SocketId[] = [];
-    this.apply(opts, (id) => out.push(id));
-    return Promise.resolve(out);
+    return Promise.resolve(this.#matching(opts));
   }
 
   /** Makes matching sockets join rooms. */
   addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    const ids: SocketId[] = [];
-    this.apply(opts, (id) => ids.push(id));
-    for (const id of ids) this.addAll(id, rooms);
+    for (const id of this.#matching(opts)) this.addAll(id, rooms);
   }
 
   /** Makes matching sockets leave rooms. */
   delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    const ids: SocketId[] = [];
-    this.apply(opts, (id) => ids.push(id));
-    for (const id of ids) for (const room of rooms) this.del(id, room);
+    for (const id of this.#matching(opts)) for (const room of rooms) this.del(id, room);
   }
 
   /** Disconnects matching sockets. */
   disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    const ids: SocketId[] = [];
-    this.apply(opts, (id) => ids.push(id));
-    for (const id of ids) this.ctx.disconnect(id, close);
+    for (const id of this.#matching(opts)) this.ctx.disconnect(id, close);
   }
 
   /**

@@ -151,11 +151,6 @@ export class Client {
     (this.#left ??= new Set()).add(socket.nsp.name);
   }
 
-  /** @internal Writes packets already encoded. */
-  _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
-    this._write(encoded, flags);
-  }
-
   /** @internal Writes encoded packets. */
   _write(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
     const conn = this.conn;

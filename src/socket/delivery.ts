@@ -26,6 +26,14 @@ import type {
   TopicSink,
 } from "../rooms/types.ts";
 
+/** What delivery writes to: a socket's connection (`Client`, shared by the client's namespaces). */
+export interface LocalConnection {
+  /** writes an already-encoded packet (one string + attachments) */
+  _write(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void;
+  /** writes a broadcast's single text frame, shared by all recipients */
+  _writeShared(message: SharedMessage, flags: BroadcastFlags): void;
+}
+
 /** What delivery needs of a connected socket (`Socket` has it). */
 export interface LocalSocket {
   readonly id: SocketId;
@@ -33,10 +41,8 @@ export interface LocalSocket {
   readonly data: unknown;
   readonly pid: PrivateSessionId | undefined;
   readonly rooms: Set<Room>;
-  /** writes an already-encoded packet (one string + attachments) to the socket's connection */
-  _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void;
-  /** writes a broadcast's single text frame, shared by all recipients */
-  _writeShared(message: SharedMessage, flags: BroadcastFlags): void;
+  /** the connection it lives on */
+  readonly client: LocalConnection;
   /** runs `onAnyOutgoing` listeners */
   _notifyOutgoing(args: unknown[]): void;
   /** registers the ack of a packet written to many sockets */
@@ -174,7 +180,7 @@ export class Delivery implements StoreContext {
         const socket = sockets.get(id);
         if (!socket) return;
         if (notify) socket._notifyOutgoing(args);
-        socket._writeShared(message, flags);
+        socket.client._writeShared(message, flags);
       });
       return;
     }
@@ -182,7 +188,7 @@ export class Delivery implements StoreContext {
       const socket = sockets.get(id);
       if (!socket) return;
       socket._notifyOutgoing(args);
-      socket._writeEncoded(encoded, flags);
+      socket.client._write(encoded, flags);
     });
   }
 
@@ -201,7 +207,7 @@ export class Delivery implements StoreContext {
       const socket = sockets.get(sid);
       if (!socket) return;
       socket._registerAck(id, ack);
-      socket._writeEncoded(encoded, flags);
+      socket.client._write(encoded, flags);
       count++;
     });
     return count;
@@ -281,7 +287,7 @@ export class Delivery implements StoreContext {
     if ((this.#store?.rooms.get(room!)?.size ?? 0) > subscribed) {
       const flags = opts.flags ?? NO_FLAGS;
       targets((id) => {
-        if (!sinks.has(id)) sockets.get(id)?._writeShared(message, flags);
+        if (!sinks.has(id)) sockets.get(id)?.client._writeShared(message, flags);
       });
     }
     return true;

@@ -5,7 +5,6 @@
 import { Emitter } from "../util/emitter.ts";
 import { randomId } from "../util/id.ts";
 import { type Packet, PacketType } from "./parser.ts";
-import type { SharedMessage } from "../engine/packet.ts";
 import type { RequestLike } from "../engine/http.ts";
 import type { EngineSocket } from "../engine/socket.ts";
 import {
@@ -295,17 +294,7 @@ export class Socket<
 
   /** @internal Encodes and writes one packet to this client. */
   _packet(packet: Packet, flags: BroadcastFlags = {}): void {
-    this.client._writeEncoded(this.server._codec.encode(packet), flags);
-  }
-
-  /** @internal Writes packets already encoded by a broadcast. */
-  _writeEncoded(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void {
-    this.client._writeEncoded(encoded, flags);
-  }
-
-  /** @internal Writes a broadcast encoded once for many sockets. */
-  _writeShared(message: SharedMessage, flags: BroadcastFlags): void {
-    this.client._writeShared(message, flags);
+    this.client._write(this.server._codec.encode(packet), flags);
   }
 
   /** @internal Runs the `onAnyOutgoing` listeners. */

@@ -39,8 +39,10 @@ function fakeNamespace(ids: string[], fanout?: Fanout) {
       get rooms() {
         return adapter.socketRooms(id) ?? new Set();
       },
-      _writeEncoded: (encoded) => writes.get(id)!.push(encoded),
-      _writeShared: (message) => writes.get(id)!.push(message),
+      client: {
+        _write: (encoded) => void writes.get(id)!.push(encoded),
+        _writeShared: (message) => void writes.get(id)!.push(message),
+      },
       _notifyOutgoing: () => {},
       _checkBackpressure: () => {},
       _registerAck: () => {},
