@@ -30,7 +30,7 @@ export interface WebSocketLike {
 /**
  * A runtime's own fan-out (Bun's `server.publish`): one call writes one pre-encoded WebSocket frame to every
  * socket subscribed to `topic`, natively. The room store uses it where the result is the same as writing
- * to each socket (see rooms/memory.ts).
+ * to each socket (see socket/delivery.ts).
  */
 export interface Fanout {
   /** Sends a frame to every subscriber of a topic. */

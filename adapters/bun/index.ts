@@ -63,7 +63,7 @@ export interface BunWebSocketHandlers {
   perMessageDeflate: boolean;
   /**
    * bytes Bun may queue per socket. The core enforces `maxBufferedAmount` itself (after its own sends, and
-   * after published frames, see rooms/memory.ts); Bun's limit sits above it, with room for a recovery
+   * after published frames, see socket/delivery.ts); Bun's limit sits above it, with room for a recovery
    * replay, which may exceed the bound once (EngineSocket.burst)
    */
   backpressureLimit: number;

@@ -33,6 +33,7 @@ const TARGETS: Array<{ file: string; sample: number; tests: Tests[] }> = [
   { file: "src/engine/packet.ts", sample: 20, tests: [UNIT, NODE_E2E] },
   { file: "src/engine/socket.ts", sample: 35, tests: [UNIT, NODE_E2E] },
   { file: "src/rooms/memory.ts", sample: 30, tests: [UNIT, NODE_E2E] },
+  { file: "src/socket/delivery.ts", sample: 20, tests: [UNIT, NODE_E2E] },
   { file: "src/rooms/session-aware.ts", sample: 15, tests: [UNIT, NODE_E2E] },
   // the storage store runs on Cloudflare only: its fast layer is the unit test with a storage fake
   { file: "src/rooms/storage.ts", sample: 15, tests: [UNIT] },
