@@ -12,35 +12,22 @@ import {
   ClusterAdapter,
   type ClusterMessage,
   type ClusterResponse,
-  includes,
   MessageType,
   type Room,
   type Session,
   type SessionToPersist,
   type SocketId,
-  storable,
   type StoreContext,
 } from "portio/room-store";
-import { compareIds, decodeEntry, decodeSession, encodeEntry, ENTRY_ID, msgpack, unmsgpack } from "./codec.ts";
-import { numsub, rangeEntries } from "./client.ts";
+import { compareIds, encodeEntry, msgpack, unmsgpack } from "./codec.ts";
+import { numsub } from "./client.ts";
+import { RedisStreamLog } from "./recovery.ts";
 import type { Fleet } from "./fleet.ts";
 import { LiveSessions } from "./sessions.ts";
-
-/** How long a restore waits for this node to catch up with the stream before it answers anyway. */
-const CATCH_UP_MS = 2000;
-/** XRANGE page size and page count when collecting a restored session's missed packets. */
-const RANGE_PAGE = 1000;
-const RANGE_PAGES = 100;
 
 function isEphemeral(message: ClusterMessage): boolean {
   if (message.type === MessageType.BROADCAST) return message.data.requestId !== undefined;
   return message.type === MessageType.SERVER_SIDE_EMIT || message.type === MessageType.FETCH_SOCKETS;
-}
-
-/** Waits for `p`, `ms` at most. */
-function atMost(p: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }
 
 /** The room store of one namespace on Redis: the official redis-streams adapter's protocol (see the README). */
@@ -55,6 +42,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   readonly subscribed: Promise<void>;
   #fleet: Fleet;
   #sessions: LiveSessions | undefined;
+  #log: RedisStreamLog;
   /** whether this node's subscription is in place, hence counted by NUMSUB */
   #listening = false;
   /** the newest offset of this node's own broadcasts delivered here: they go out when XADD answers, not
@@ -91,6 +79,12 @@ export class RedisStreamsAdapter extends ClusterAdapter {
         snapshot: (sid) => this.#snapshot(sid),
       });
     }
+    this.#log = new RedisStreamLog(fleet, this.streamName, this.#sessions, {
+      name: nsp.name,
+      delivered: () => this.whenDelivered(),
+      ownOffset: () => this.#ownOffset,
+      evict: (sid) => this.#evict(sid),
+    });
   }
 
   // ---- transport ------------------------------------------------------------------------------------------
@@ -160,53 +154,12 @@ export class RedisStreamsAdapter extends ClusterAdapter {
 
   /** Writes a disconnected socket's session for recovery. */
   override persistSession(session: SessionToPersist): void {
-    this.#sessions?.persist(session);
+    this.#log.persist(session);
   }
 
-  /**
-   * Restores a session from any node's record (GETDEL: once) and collects the missed packets from the stream,
-   * exactly: the range ends where this node's own delivery stands (its reader, its own broadcasts), so what
-   * comes after reaches the restored socket live, and nothing the client already saw is replayed.
-   */
-  override async restoreSession(pid: string, offset: string): Promise<Session | null> {
-    if (!ENTRY_ID.test(offset)) return null;
-    const main = this.#fleet.main;
-    const [raw, known] = await Promise.all([
-      main.send(["GETDEL", this.#fleet.opts.sessionKeyPrefix + pid]),
-      main.send(["XRANGE", this.streamName, offset, offset]),
-    ]);
-    // the offset was trimmed away (`maxLen`): what was missed cannot be known, so no recovery
-    if (typeof raw !== "string" || rangeEntries(known).length === 0) return null;
-    const session = decodeSession(raw);
-    if (!session) return null;
-    const reader = this.#fleet.reader(this.streamName);
-    // the client may have seen entries this node has not read yet: delivering them live would repeat them
-    await reader.reach(offset, CATCH_UP_MS);
-    const missedPackets: unknown[][] = [];
-    const rooms = new Set(session.rooms);
-    let from = offset;
-    for (let page = 0; page < RANGE_PAGES; page++) {
-      await atMost(this.whenDelivered(), CATCH_UP_MS);
-      const reached = compareIds(reader.offset, this.#ownOffset) >= 0 ? reader.offset : this.#ownOffset;
-      if (compareIds(reached, from) <= 0) break;
-      const entries = rangeEntries(
-        await main.send(["XRANGE", this.streamName, "(" + from, reached, "COUNT", String(RANGE_PAGE)]),
-      );
-      for (const [id, fields] of entries) {
-        from = id;
-        const m = decodeEntry(fields);
-        if (!m || m.nsp !== this.ctx.name || m.type !== MessageType.BROADCAST || m.data.requestId !== undefined) {
-          continue;
-        }
-        const { packet, opts } = m.data;
-        // the rule the broadcast was kept by (rooms/recovery.ts), on what another node (maybe official) wrote
-        if (!packet || !opts || !storable(packet, opts)) continue;
-        if (includes(rooms, opts)) missedPackets.push([...(packet.data as unknown[]), id]);
-      }
-      if (entries.length < RANGE_PAGE) from = reached;
-    }
-    this.#evict(session.sid);
-    return { ...session, missedPackets };
+  /** The session and what it missed, from the stream (see `RedisStreamLog`). */
+  override restoreSession(pid: string, offset: string): Promise<Session | null> {
+    return this.#log.restore(pid, offset);
   }
 
   /**
