@@ -32,6 +32,8 @@ export type {
 export type { ResolvedEngineOptions } from "./engine/options.ts";
 export { DEFAULT_MAX_BUFFERED_AMOUNT } from "./engine/options.ts";
 export { IGNORED_OPTIONS } from "./socket/options.ts";
+// `socket.client`: one connection's namespace sockets (internal to the socket layer; its type, for reference)
+export type { Client } from "./socket/client.ts";
 export { Decoder, encode, hasBinary, PacketType, ParseError } from "./socket/parser.ts";
 export type { DecoderOptions, Packet } from "./socket/parser.ts";
 export { createLogger, debugEnabled } from "./util/logger.ts";

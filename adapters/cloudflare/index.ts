@@ -15,3 +15,6 @@ export { PortioObject } from "./object.ts";
 export { createWorker, encodeObjectName, OBJECT_HEADER, objectOfSessionId, sessionIdFor } from "./worker.ts";
 export type { WorkerOptions } from "./worker.ts";
 export type { CloudflareWebSocket, DurableObjectNamespaceLike, DurableObjectStateLike } from "./types.ts";
+// the hibernation kit (src/hibernation/) as far as this entry's own types show it
+export type { AlarmScheduler, AlarmStorage, HibernatableSocket } from "../../src/hibernation/index.ts";
+export type { KeyValueStorage } from "../../src/room-store.ts";

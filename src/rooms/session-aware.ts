@@ -63,6 +63,7 @@ export class MemoryRecoveryLog implements RecoveryLog {
   #lastSweep = 0;
   #sweepEvery: number;
 
+  /** A log keeping broadcasts and sessions `maxDisconnectionDuration` ms, broadcasts `maxBufferBytes` at most. */
   constructor(
     readonly maxDisconnectionDuration: number,
     readonly maxBufferBytes: number = DEFAULT_RECOVERY_BUFFER_BYTES,
