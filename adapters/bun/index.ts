@@ -2,8 +2,10 @@
  * Bun adapter: `Bun.serve` with its `websocket` handlers. Runtime objects are described by small
  * structural types (no bun-types in shared code). A translation layer only.
  */
-import type { Fanout, RequestContext, Servable, WebSocketHandler } from "../../src/runtime.ts";
+import type { RequestContext, Servable, WebSocketHandler } from "../../src/runtime.ts";
 import { DEFAULT_MAX_BUFFERED_AMOUNT } from "../../src/runtime.ts";
+import type { RoutedFanout } from "../../src/socket/delivery.ts";
+import { topicRouting } from "../../src/socket/topics.ts";
 import { readClientFiles } from "../shared/client-files.ts";
 
 export { readClientFiles };
@@ -104,9 +106,13 @@ function idleSeconds(servers: Timed[], cap: number): number {
   return Math.min(cap, Math.ceil(ms / 1000) + 10);
 }
 
-/** Bun's `server.publish` as Portio's native fan-out; `published` counts frames handed to it. */
-export function bunFanout(server: BunServer): Fanout & { published: number } {
+/**
+ * Bun's `server.publish` as Portio's native fan-out, with the topic routing that uses it (only this entry
+ * carries that code); `published` counts frames handed to it.
+ */
+export function bunFanout(server: BunServer): RoutedFanout & { published: number } {
   return {
+    routing: topicRouting,
     published: 0,
     publish(topic, frame) {
       this.published++;

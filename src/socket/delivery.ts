@@ -3,7 +3,7 @@
  * (rooms/) owns membership and decides *when* a packet goes to which local socket ids; this module decides
  * *how*: the packet is encoded once with the server's parser, a single text frame is wrapped once in a
  * `SharedMessage` (framed once where the runtime can), and a one-room broadcast is handed to the runtime's
- * native fan-out (Bun topics) when that gives the same result as writing to each member.
+ * native fan-out (Bun topics, socket/topics.ts) when that gives the same result as writing to each member.
  *
  * Nothing here outlives the call that delivers: no cache of encoded packets, no queue of pending deliveries,
  * no list of targets (the store walks them, `Targets`); what a slow connection holds is its own send queue.
@@ -52,12 +52,39 @@ export interface LocalSocket {
   disconnect(close?: boolean): unknown;
 }
 
+/**
+ * A runtime's native fan-out as one namespace uses it (socket/topics.ts): which sockets are subscribed to
+ * which room's topic, and a broadcast handed to the runtime when that gives the same result.
+ */
+export interface NativeRoute {
+  /** The namespace's store is (now) `store`: subscriptions start over with it. */
+  bind(store: InMemoryAdapter): void;
+  /** The socket's connection can be reached natively through `sink`. */
+  attach(id: SocketId, sink: TopicSink): void;
+  /** The socket left the namespace. */
+  detach(id: SocketId): void;
+  /** Publishes natively when the result is the same as writing to each target; false to fall back. */
+  publish(encoded: ReadonlyArray<string | Uint8Array>, opts: BroadcastOptions, targets: Targets): boolean;
+}
+
+/** Builds a namespace's `NativeRoute`; a runtime adapter gives it with its `Fanout` (`routing`). */
+export type NativeRouting = (host: DeliveryHost, fanout: Fanout) => NativeRoute;
+
+/**
+ * A `Fanout` with the routing that uses it: the runtime adapter that has topics brings the code for them, so
+ * runtimes without (a Worker) do not carry it.
+ */
+export interface RoutedFanout extends Fanout {
+  /** how a namespace routes broadcasts to topics (`topicRouting`, socket/topics.ts) */
+  readonly routing?: NativeRouting;
+}
+
 /** What delivery needs of its namespace (`Namespace` has it). */
 export interface DeliveryHost {
   readonly name: string;
   readonly sockets: ReadonlyMap<SocketId, LocalSocket>;
   readonly scheduler: Scheduler;
-  readonly fanout: Fanout | undefined;
+  readonly fanout: RoutedFanout | undefined;
   readonly logger: Logger;
   /** the server's `connectionStateRecovery`, when on */
   readonly _recovery: RecoverySettings | undefined;
@@ -71,28 +98,14 @@ export interface DeliveryHost {
 
 const NO_FLAGS: BroadcastFlags = {};
 const SOCKET_IO_SERVER = { encoder: undefined };
-/** a quarter of the default slow-consumer bound: a paused Bun subscriber overshoots it by at most this */
-const SWEEP_BYTES = 1024 * 1024;
 
 /** The `StoreContext` of one namespace: local delivery, native fan-out, and the namespace's answers. */
 export class Delivery implements StoreContext {
   #host: DeliveryHost;
   #store: InMemoryAdapter | undefined;
   #ackId = 0;
-  /** sockets subscribed to native topics (a runtime fan-out reaches them), and per room how many */
-  #sinks = new Map<SocketId, TopicSink>();
-  #topicMembers = new Map<Room, number>();
-  /** bytes published natively per room since its subscribers' queues were last checked */
-  #publishedBytes = new Map<Room, number>();
-  #hooked: InMemoryAdapter | undefined;
-  #onJoin = (room: Room, id: SocketId) => {
-    const sink = this.#sinks.get(id);
-    if (sink && room !== id) this.#subscribe(sink, room);
-  };
-  #onLeave = (room: Room, id: SocketId) => {
-    const sink = this.#sinks.get(id);
-    if (sink && room !== id) this.#unsubscribe(sink, room);
-  };
+  /** the runtime's native fan-out, once a socket could use it */
+  #native: NativeRoute | undefined;
 
   constructor(host: DeliveryHost) {
     this.#host = host;
@@ -100,15 +113,8 @@ export class Delivery implements StoreContext {
 
   /** The namespace's store is (now) `store`: native subscriptions start over with it. */
   bind(store: InMemoryAdapter): void {
-    if (this.#hooked) {
-      this.#hooked.off("join-room", this.#onJoin);
-      this.#hooked.off("leave-room", this.#onLeave);
-      this.#hooked = undefined;
-    }
     this.#store = store;
-    this.#sinks.clear();
-    this.#topicMembers.clear();
-    this.#publishedBytes.clear();
+    this.#native?.bind(store);
   }
 
   /**
@@ -168,7 +174,7 @@ export class Delivery implements StoreContext {
     const host = this.#host;
     const flags = opts.flags ?? NO_FLAGS;
     const encoded = host._encode(packet);
-    if (this.#publish(encoded, opts, targets)) return;
+    if (this.#native?.publish(encoded, opts, targets)) return;
     const sockets = host.sockets;
     const args = packet.data as unknown[];
     const text = encoded.length === 1 ? encoded[0] : undefined;
@@ -213,26 +219,16 @@ export class Delivery implements StoreContext {
     return count;
   }
 
-  // ---- native fan-out (Bun topics) ----------------------------------------------------------------------
+  // ---- native fan-out, plugged in by the runtime adapter with its Fanout (socket/topics.ts) ----------------
 
-  #topic(room: Room): string {
-    return `${this.#host.name}\u0000${room}`;
-  }
-
-  #subscribe(sink: TopicSink, room: Room): void {
-    sink.subscribe(this.#topic(room));
-    this.#topicMembers.set(room, (this.#topicMembers.get(room) ?? 0) + 1);
-  }
-
-  #unsubscribe(sink: TopicSink, room: Room): void {
-    try {
-      sink.unsubscribe(this.#topic(room));
-    } catch {
-      // the runtime socket is already closed: its subscriptions went with it
+  #route(): NativeRoute | undefined {
+    const fanout = this.#host.fanout;
+    if (!fanout?.routing) return undefined;
+    if (!this.#native) {
+      this.#native = fanout.routing(this.#host, fanout);
+      if (this.#store) this.#native.bind(this.#store);
     }
-    const n = (this.#topicMembers.get(room) ?? 1) - 1;
-    if (n > 0) this.#topicMembers.set(room, n);
-    else this.#topicMembers.delete(room), this.#publishedBytes.delete(room);
+    return this.#native;
   }
 
   /**
@@ -240,56 +236,11 @@ export class Delivery implements StoreContext {
    * runtime with topics): subscribe it to the topics of its rooms, and follow its joins and leaves.
    */
   attach(id: SocketId, sink: TopicSink): void {
-    const store = this.#store;
-    if (!this.#host.fanout || !store || this.#sinks.has(id)) return;
-    if (this.#hooked !== store) {
-      store.on("join-room", this.#onJoin);
-      store.on("leave-room", this.#onLeave);
-      this.#hooked = store;
-    }
-    this.#sinks.set(id, sink);
-    for (const room of store.socketRooms(id) ?? []) if (room !== id) this.#subscribe(sink, room);
+    this.#route()?.attach(id, sink);
   }
 
   /** The socket left the namespace (its rooms already left, unsubscribing their topics). */
   detach(id: SocketId): void {
-    this.#sinks.delete(id);
-  }
-
-  /**
-   * Publishes through the runtime when that gives the same result as writing to each member: one room,
-   * no exclusions, a single text frame, and no `onAnyOutgoing` listener to call per socket. Members that
-   * are not subscribed (long-polling, mid-upgrade) are written to one by one. Returns false to fall back.
-   */
-  #publish(encoded: ReadonlyArray<string | Uint8Array>, opts: BroadcastOptions, targets: Targets): boolean {
-    const host = this.#host;
-    const fanout = host.fanout;
-    if (!fanout || opts.rooms.size !== 1 || (opts.except && opts.except.size) || encoded.length !== 1) return false;
-    const frame = encoded[0];
-    if (typeof frame !== "string" || host._outgoingListeners > 0) return false;
-    const [room] = opts.rooms as Set<Room> & Iterable<Room>;
-    const subscribed = this.#topicMembers.get(room!) ?? 0;
-    if (subscribed === 0) return false;
-    const message = new SharedMessage(frame);
-    fanout.publish(this.#topic(room!), message.wire); // one engine "message" frame for every subscriber
-    const sinks = this.#sinks;
-    const sockets = host.sockets;
-    // the runtime queued the frame for each subscriber out of the sessions' sight: after every SWEEP_BYTES
-    // published to a room, its subscribers' queues are checked against the slow-consumer bound
-    const published = (this.#publishedBytes.get(room!) ?? 0) + frame.length;
-    if (published < SWEEP_BYTES) this.#publishedBytes.set(room!, published);
-    else {
-      this.#publishedBytes.delete(room!);
-      targets((id) => {
-        if (sinks.has(id)) sockets.get(id)?._checkBackpressure();
-      });
-    }
-    if ((this.#store?.rooms.get(room!)?.size ?? 0) > subscribed) {
-      const flags = opts.flags ?? NO_FLAGS;
-      targets((id) => {
-        if (!sinks.has(id)) sockets.get(id)?.client._writeShared(message, flags);
-      });
-    }
-    return true;
+    this.#native?.detach(id);
   }
 }

@@ -4,15 +4,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { defaultScheduler, type Fanout } from "../../src/runtime.ts";
+import { defaultScheduler } from "../../src/runtime.ts";
 import { InMemoryAdapter, type Packet, PacketType, type StoreContext } from "../../src/room-store.ts";
-import { Delivery, type DeliveryHost, type LocalSocket } from "../../src/socket/delivery.ts";
+import { Delivery, type DeliveryHost, type LocalSocket, type RoutedFanout } from "../../src/socket/delivery.ts";
+import { topicRouting } from "../../src/socket/topics.ts";
 import { encode } from "../../src/socket/parser.ts";
 import { SharedMessage } from "../../src/engine/packet.ts";
 import { defaultLogger } from "../../src/util/logger.ts";
 
 /** A namespace of fake sockets (recording what is written to them) with the real delivery and store. */
-function fakeNamespace(ids: string[], fanout?: Fanout) {
+function fakeNamespace(ids: string[], fanout?: RoutedFanout) {
   const writes = new Map<string, unknown[]>();
   const sockets = new Map<string, LocalSocket>();
   const host: DeliveryHost = {
@@ -162,7 +163,8 @@ function fakePubSub() {
   const topics = new Map<string, Set<string>>();
   const published: Array<[string, string]> = [];
   const received = new Map<string, string[]>();
-  const fanout: Fanout = {
+  const fanout: RoutedFanout = {
+    routing: topicRouting,
     publish(topic, frame) {
       published.push([topic, frame]);
       for (const id of topics.get(topic) ?? []) (received.get(id) ?? received.set(id, []).get(id)!).push(frame);
