@@ -183,12 +183,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     const list = await this.adapter.fetchSockets(this.#opts);
     const out: RemoteSocketLike<EmitEvents, SocketData>[] = [];
     for (const s of list) {
-      if (typeof s !== "string") out.push(new RemoteSocket<EmitEvents, SocketData>(this.adapter, s));
-      else {
-        // a socket that left since the store answered is gone from the namespace: not listed
-        const local = this.localSockets?.get(s);
-        if (local) out.push(local);
-      }
+      // a local socket that left since the store answered is gone from the namespace: not listed
+      const socket = typeof s === "string"
+        ? this.localSockets?.get(s)
+        : new RemoteSocket<EmitEvents, SocketData>(this.adapter, s);
+      if (socket) out.push(socket);
     }
     return out;
   }

@@ -86,8 +86,8 @@ export interface DeliveryHost {
   readonly scheduler: Scheduler;
   readonly fanout: RoutedFanout | undefined;
   readonly logger: Logger;
-  /** the server's `connectionStateRecovery`, when on */
-  readonly _recovery: RecoverySettings | undefined;
+  /** the server: its `connectionStateRecovery` settings, when on */
+  readonly server: { readonly _recovery: RecoverySettings | undefined };
   /** sockets with `onAnyOutgoing` listeners: native fan-out would skip them */
   readonly _outgoingListeners: number;
   /** encodes a packet with the server's parser */
@@ -141,7 +141,7 @@ export class Delivery implements StoreContext {
   }
 
   get recovery(): RecoverySettings | undefined {
-    return this.#host._recovery;
+    return this.#host.server._recovery;
   }
 
   has(id: SocketId): boolean {

@@ -6,7 +6,7 @@ import type { Logger } from "../util/logger.ts";
 import { Emitter } from "../util/emitter.ts";
 import type { Fanout, Scheduler } from "../ports.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
-import type { BroadcastOptions, RecoverySettings, Room, SocketId } from "../rooms/types.ts";
+import type { BroadcastOptions, Room, SocketId } from "../rooms/types.ts";
 import { Delivery } from "./delivery.ts";
 import { BroadcastOperator, type RemoteSocketLike } from "./broadcast.ts";
 import { buildHandshake } from "./handshake.ts";
@@ -83,11 +83,6 @@ export class Namespace<
     return this.server._createAdapter(this._delivery);
   }
 
-  /** @internal The server's connection state recovery settings, for the room store. */
-  get _recovery(): RecoverySettings | undefined {
-    return this.server._recovery;
-  }
-
   /** The timer source of the server (alarm-driven on a Durable Object). */
   get scheduler(): Scheduler {
     return this.server.engine.opts.scheduler;
@@ -105,11 +100,6 @@ export class Namespace<
 
   /** @internal sockets of this namespace with `onAnyOutgoing` listeners (kept by Socket) */
   _outgoingListeners = 0;
-
-  /** @internal The id of the next ack the server asks for. */
-  _nextAckId(): number {
-    return this._delivery.nextAckId();
-  }
 
   /** @internal Encodes a packet with the server's parser, for the room store's broadcasts. */
   _encode(packet: Packet): Array<string | Uint8Array> {

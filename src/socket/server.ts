@@ -9,7 +9,7 @@ import { EngineServer } from "../engine/server.ts";
 import type { EngineOptions } from "../engine/options.ts";
 import { type Reply, type RequestLike, toResponse } from "../engine/http.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
-import { DEFAULT_RECOVERY_BUFFER_BYTES, SessionAwareAdapter } from "../rooms/session-aware.ts";
+import { DEFAULT_RECOVERY_BUFFER_BYTES, MemoryRecoveryLog } from "../rooms/session-aware.ts";
 import type { Room, SocketId, StoreContext } from "../rooms/types.ts";
 import type { BroadcastOperator, RemoteSocketLike } from "./broadcast.ts";
 import { Client } from "./client.ts";
@@ -248,7 +248,9 @@ export class Server<
       return store;
     }
     if (this._recovery) {
-      return new SessionAwareAdapter(ctx, this._recovery.maxDisconnectionDuration, this._recovery.maxBufferBytes);
+      // the in-memory store composed with the memory recovery log (what `SessionAwareAdapter` names)
+      const { maxDisconnectionDuration, maxBufferBytes } = this._recovery;
+      return new InMemoryAdapter(ctx, new MemoryRecoveryLog(maxDisconnectionDuration, maxBufferBytes));
     }
     return new InMemoryAdapter(ctx);
   }

@@ -227,7 +227,7 @@ export class Socket<
     const flags = this.#flags;
     this.#flags = {};
     if (typeof data[data.length - 1] === "function") {
-      const id = this.nsp._nextAckId();
+      const id = this.nsp._delivery.nextAckId();
       this.#registerAck(id, data.pop() as Ack, flags);
       packet.id = id;
     }

@@ -22,7 +22,7 @@ function fakeNamespace(ids: string[], fanout?: RoutedFanout) {
     scheduler: defaultScheduler,
     fanout,
     logger: defaultLogger,
-    _recovery: undefined,
+    server: { _recovery: undefined },
     _outgoingListeners: 0,
     _encode: encode,
     _onServerSideEmit: () => {},
