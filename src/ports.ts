@@ -29,8 +29,9 @@ export interface WebSocketLike {
 
 /**
  * A runtime's own fan-out (Bun's `server.publish`): one call writes one pre-encoded WebSocket frame to every
- * socket subscribed to `topic`, natively. The room store uses it where the result is the same as writing
- * to each socket (see socket/delivery.ts).
+ * socket subscribed to `topic`, natively. Delivery uses it where the result is the same as writing to each
+ * socket; the adapter gives it with the routing that does so (`routing`, socket/topics.ts), so runtimes
+ * without topics do not carry that code.
  */
 export interface Fanout {
   /** Sends a frame to every subscriber of a topic. */
