@@ -220,7 +220,9 @@ export class Fleet<Env> implements FleetHost {
     if (m.type === MessageType.FETCH_SOCKETS) {
       a.write(id, { r: { ...base, type: MessageType.FETCH_SOCKETS_RESPONSE, data: { requestId: id, sockets: [] } } });
     } else if (m.type === MessageType.BROADCAST) {
-      a.write(id, { r: { ...base, type: MessageType.BROADCAST_CLIENT_COUNT, data: { requestId: id, clientCount: 0 } } });
+      a.write(id, {
+        r: { ...base, type: MessageType.BROADCAST_CLIENT_COUNT, data: { requestId: id, clientCount: 0 } },
+      });
     }
   }
 }

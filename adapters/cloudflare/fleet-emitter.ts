@@ -183,7 +183,12 @@ export class FleetEmitterOperator<EmitEvents extends EventsMap = DefaultEventsMa
     }
     const nsp = this.emitter.nsp;
     const packet = { type: PacketType.EVENT, nsp, data: [ev, ...args] };
-    return this.emitter._send({ uid: EMITTER_UID, nsp, type: MessageType.BROADCAST, data: { packet, opts: this.#opts } });
+    return this.emitter._send({
+      uid: EMITTER_UID,
+      nsp,
+      type: MessageType.BROADCAST,
+      data: { packet, opts: this.#opts },
+    });
   }
 
   /** Makes the targeted sockets join a room (or rooms). */

@@ -131,7 +131,6 @@ export class ShardLink {
       this.#flush();
     };
     this.stats.requests++;
-    this.#stub ??= stubOf(this.ns(), this.name);
     const fail = (err: Error) => {
       this.stats.failures++;
       this.#stub = undefined; // a stub that threw may be broken for good: the next batch takes a fresh one
@@ -150,31 +149,41 @@ export class ShardLink {
       fail(err as Error);
       return release();
     }
-    this.#stub.fetch(peerRequest(this.name, this.path, body, abort.signal)).then(
-      async (res) => {
-        clearTimeout(timer);
-        if (!res.ok) {
-          await res.body?.cancel().catch(() => {});
-          throw new Error(`status ${res.status}`);
-        }
-        for (const m of batch) m.taken?.();
-        release();
-        if (wait === 0 || !res.body) return void res.body?.cancel().catch(() => {});
-        timer = setTimeout(() => abort.abort(new Error("done waiting")), wait);
-        try {
-          await readFrames(res, this.opts.maxFrameBytes, (f) => this.host.onFrame(f, this.name));
-        } catch {
-          // the wait is over, or the target went away: what was asked settles by its own timer
-        } finally {
+    const attempt = (retried: boolean): void => {
+      this.#stub ??= stubOf(this.ns(), this.name);
+      this.#stub.fetch(peerRequest(this.name, this.path, body, abort.signal)).then(
+        async (res) => {
           clearTimeout(timer);
+          if (!res.ok) {
+            await res.body?.cancel().catch(() => {});
+            throw new Error(`status ${res.status}`);
+          }
+          for (const m of batch) m.taken?.();
+          release();
+          if (wait === 0 || !res.body) return void res.body?.cancel().catch(() => {});
+          timer = setTimeout(() => abort.abort(new Error("done waiting")), wait);
+          try {
+            await readFrames(res, this.opts.maxFrameBytes, (f) => this.host.onFrame(f, this.name));
+          } catch {
+            // the wait is over, or the target went away: what was asked settles by its own timer
+          } finally {
+            clearTimeout(timer);
+          }
+        },
+      ).catch((err: unknown) => {
+        if (!this.#flying) return;
+        // the stub points at an instance that was reset (its object restarted, or it was evicted with a
+        // broken output gate): the batch never reached the new one, so it goes again, once, on a fresh stub
+        // (`retryable` alone is not enough: the request may have been handled before the connection broke)
+        if (!retried && !abort.signal.aborted && (err as { durableObjectReset?: boolean })?.durableObjectReset) {
+          this.#stub = undefined;
+          return attempt(true);
         }
-      },
-    ).catch((err: unknown) => {
-      clearTimeout(timer);
-      if (this.#flying) {
+        clearTimeout(timer);
         fail(err instanceof Error ? err : new Error(String(err)));
         release();
-      }
-    });
+      });
+    };
+    attempt(false);
   }
 }

@@ -12,6 +12,13 @@
  * ```
  */
 export { PortioObject } from "./object.ts";
-export { createWorker, encodeObjectName, OBJECT_HEADER, objectOfSessionId, PEER_HEADER, sessionIdFor } from "./worker.ts";
+export {
+  createWorker,
+  encodeObjectName,
+  OBJECT_HEADER,
+  objectOfSessionId,
+  PEER_HEADER,
+  sessionIdFor,
+} from "./worker.ts";
 export type { WorkerOptions } from "./worker.ts";
 export type { CloudflareWebSocket, DurableObjectNamespaceLike, DurableObjectStateLike } from "./types.ts";

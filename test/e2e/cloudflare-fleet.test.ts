@@ -7,7 +7,17 @@
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket as ClientSocket } from "socket.io-client";
-import { arrives, client, closeClients, collect, connected, once, sleep, startProcess, type Target } from "./harness.ts";
+import {
+  arrives,
+  client,
+  closeClients,
+  collect,
+  connected,
+  once,
+  sleep,
+  startProcess,
+  type Target,
+} from "./harness.ts";
 
 const SHARDS = ["s0", "s1", "s2", "s3"];
 /** workerd evicts an idle hibernatable object after 10 s */
@@ -43,8 +53,6 @@ const fresh = (name: string) => `${name}-${++tag}-${Math.random().toString(36).s
 
 describe("Cloudflare fleet: four Durable Object shards", () => {
   let target: Target;
-  /** one client per shard, connected for the whole suite */
-  const on: Record<string, ClientSocket> = {};
 
   const join = async (shard: string, opts: { name?: string; rooms?: string[]; transports?: string[] } = {}) => {
     const c = client(target, "/", {
@@ -73,8 +81,11 @@ describe("Cloudflare fleet: four Durable Object shards", () => {
   it("route() spreads clients over the shards; broadcasts to a room and to everybody reach every shard, binary intact", async () => {
     // by key: shardOf() places each on a shard named in SHARDS
     const spread = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        connected(client(target, "/", { path: "/fleet/", query: { key: `user-${i}` }, transports: ["websocket"] }))),
+      Array.from(
+        { length: 12 },
+        (_, i) =>
+          connected(client(target, "/", { path: "/fleet/", query: { key: `user-${i}` }, transports: ["websocket"] })),
+      ),
     );
     const shards = new Set((await Promise.all(spread.map(who))).map((w) => w.shard));
     assert.deepEqual([...shards].sort(), SHARDS, "route() did not spread 12 keys over the 4 shards");
@@ -179,5 +190,137 @@ describe("Cloudflare fleet: four Durable Object shards", () => {
     await Promise.all(polled);
     assert.equal(r.error, null);
     assert.deepEqual(r.responses.map((x) => x.from).sort(), SHARDS);
+  });
+
+  it("the Worker emitter (a plain route, no socket) reaches clients on every shard", async () => {
+    const room = fresh("w");
+    const members = await Promise.all(SHARDS.map((s) => join(s, { rooms: [room] })));
+    const outsiders = await Promise.all(SHARDS.map((s) => join(s)));
+    const got = members.map((m) => once<unknown[]>(m, "from-worker"));
+    const not = outsiders.map((o) => arrives(o, "from-worker", 300));
+    const res = await fetch(`${target.url}/emit?room=${room}&text=breaking`);
+    const result = (await res.json()) as { delivered: string[]; failed: unknown[] };
+    assert.deepEqual({ ...result, delivered: result.delivered.sort() }, { delivered: SHARDS, failed: [] });
+    for (const args of await Promise.all(got)) {
+      assert.equal(args[0], "breaking");
+      assert.deepEqual(new Uint8Array(args[1] as ArrayBuffer), new Uint8Array([9, 8, 7]));
+    }
+    assert.deepEqual(await Promise.all(not), [false, false, false, false]);
+    // to everybody
+    const all = [...members, ...outsiders].map((c) => once<unknown[]>(c, "from-worker"));
+    await fetch(`${target.url}/emit?text=all`);
+    for (const args of await Promise.all(all)) assert.equal(args[0], "all");
+  });
+
+  it("a shard that never answers: fetchSockets fails within requestTimeout, naming it; the rest of the fleet goes on", async () => {
+    const room = fresh("s");
+    const members = await Promise.all(SHARDS.map((s) => join(s, { rooms: [room] })));
+    await ask(members[3]!, "stall", true);
+    try {
+      const r = await ask<Fetched>(members[0]!, "fetch", { to: [room] });
+      assert.match(r.error ?? "", /shard "s3" did not answer within 1500 ms|timeout reached/);
+      assert.ok(r.ms >= REQUEST_TIMEOUT - 100 && r.ms < REQUEST_TIMEOUT + 1500, `settled after ${r.ms} ms`);
+      // broadcasts to the other shards are not held up by the silent one
+      const got = members.slice(0, 3).map((m) => once<unknown[]>(m, "still"));
+      const t0 = Date.now();
+      await ask(members[1]!, "bcast", { to: [room] }, "still", ["here"]);
+      await Promise.all(got);
+      assert.ok(Date.now() - t0 < REQUEST_TIMEOUT, "a broadcast waited for the silent shard");
+      // serverSideEmit with an ack: the silent shard is reported, not waited for past the timeout
+      const sse = await ask<{ error?: string }>(members[0]!, "sse", ["q"], true);
+      assert.match(sse.error ?? "", /s3|timeout reached/);
+    } finally {
+      await ask(members[3]!, "stall", false);
+    }
+    const r = await ask<Fetched>(members[0]!, "fetch", { to: [room] });
+    assert.equal(r.error, undefined);
+    assert.equal(r.sockets!.length, 4);
+  });
+
+  it("a hibernating shard is woken by a broadcast and delivers it; its rooms are intact", async () => {
+    const room = fresh("h");
+    const members = await Promise.all(SHARDS.map((s) => join(s, { rooms: [room] })));
+    const before = await Promise.all(members.map(who));
+    await sleep(HIBERNATION_IDLE); // nothing scheduled (pingInterval 30 s): workerd evicts the idle objects
+    const got = members.map((m) => once<unknown[]>(m, "wake"));
+    await ask(members[0]!, "bcast", { to: [room] }, "wake", ["up"]);
+    for (const args of await Promise.all(got)) assert.equal(args[0], "up");
+    const after = await Promise.all(members.map(who));
+    for (const [i, w] of after.entries()) {
+      assert.notEqual(w.instance, before[i]!.instance, `${SHARDS[i]} did not hibernate (same instance)`);
+      assert.equal(w.restored, true);
+      assert.deepEqual(w.rooms, before[i]!.rooms);
+    }
+  });
+
+  it("a shard reset mid-run (new instance, same storage): its clients recover, and fleet operations reach it again", async () => {
+    const room = fresh("c");
+    const opts = {
+      path: "/fleet/",
+      transports: ["websocket" as const],
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 300,
+    };
+    const members = await Promise.all(
+      SHARDS.map((s) => connected(client(target, "/", { ...opts, query: { shard: s }, reconnection: true }))),
+    );
+    for (const m of members) await ask(m, "join", [room]);
+    const first = members.map((m) => once(m, "before"));
+    await ask(members[0]!, "bcast", { to: [room] }, "before", [0]);
+    await Promise.all(first);
+    const victim = members[2]!;
+    const before = await who(victim);
+    const dropped = once(victim, "disconnect", 10_000);
+    await ask(victim, "crash");
+    await dropped;
+    // while it is down: a broadcast it must replay on recovery
+    await ask(members[1]!, "bcast", { to: [room] }, "during", [1]);
+    const missed = collect(victim, "during", 1, 10_000);
+    await once(victim, "connect", 10_000);
+    assert.equal(victim.recovered, true, "not recovered after the reset");
+    const after = await who(victim);
+    assert.equal(after.shard, "s2");
+    assert.notEqual(after.instance, before.instance);
+    assert.deepEqual(after.rooms, before.rooms);
+    assert.equal((await missed)[0]![0], 1);
+    // both directions again
+    const got = members.map((m) => once<unknown[]>(m, "again"));
+    await ask(victim, "bcast", { to: [room] }, "again", ["from s2"]);
+    await Promise.all(got);
+    const r = await ask<Fetched>(members[0]!, "fetch", { to: [room] });
+    assert.equal(r.error, undefined, `${r.error}\n${target.logs()}`);
+    assert.deepEqual(r.sockets!.map((s) => s.id).sort(), members.map((m) => m.id!).sort());
+  });
+
+  it("connection state recovery through another shard: the session and what it missed come from the shard that held it", async () => {
+    const room = fresh("m");
+    const c = await join("s1", { rooms: [room], name: "moving" });
+    const sender = await join("s3", { rooms: [room] });
+    const first = once(c, "rec");
+    await ask(sender, "bcast", { to: [room] }, "rec", [0]);
+    await first;
+    const id = c.id;
+    const dropped = once(c, "disconnect");
+    c.io.engine.close();
+    await dropped;
+    for (const i of [1, 2]) await ask(sender, "bcast", { to: [room] }, "rec", [i, new Uint8Array([i])]);
+    // routing now sends it elsewhere (the key changed, or the shard count did)
+    (c.io.opts.query as Record<string, string>).shard = "s0";
+    const missed = collect(c, "rec", 2);
+    c.connect();
+    await connected(c);
+    assert.equal(c.recovered, true, "not recovered through another shard");
+    assert.equal(c.id, id);
+    const got = await missed;
+    assert.deepEqual(got.map((a) => a[0]), [1, 2]);
+    assert.deepEqual(new Uint8Array(got[1]![1] as ArrayBuffer), new Uint8Array([2]));
+    const w = await who(c);
+    assert.equal(w.shard, "s0");
+    assert.deepEqual(w.rooms, [id!, room].sort());
+    assert.deepEqual(w.data, { name: "moving" });
+    // and it is in the room on its new shard
+    const next = once<unknown[]>(c, "rec");
+    await ask(sender, "bcast", { to: [room] }, "rec", [3]);
+    assert.equal((await next)[0], 3);
   });
 });
