@@ -10,7 +10,7 @@ import { DurableObjectFleetAdapter, expectsAnswers, type FleetHost } from "./fle
 import { type LinkStats, ShardLink } from "./fleet-link.ts";
 import type { DurableObjectNamespaceLike } from "./types.ts";
 import type { PortioObject } from "./object.ts";
-import { encodeObjectName, objectOfSessionId } from "./worker.ts";
+import { encodeObjectName, OBJECT_HEADER, objectOfSessionId } from "./worker.ts";
 
 /** Options of `createFleetAdapter`. */
 export interface FleetOptions<Env = unknown> {
@@ -58,6 +58,7 @@ export class Fleet<Env> implements FleetHost {
   #answers = new Map<string, Answers>();
   #restores = new Map<string, (s: Session | null) => void>();
   #logger: Logger = console;
+  #name: string | undefined;
 
   constructor(object: PortioObject<Env>, opts: FleetOptions<Env>) {
     this.#object = object;
@@ -91,13 +92,29 @@ export class Fleet<Env> implements FleetHost {
     return typeof s === "function" ? s(this.#object.env) : s;
   }
 
+  /**
+   * This shard's name: the runtime's (`ctx.id.name`) where it tells it, else learned from the requests the
+   * other shards send (they name their target) or from the session ids of this shard's sockets.
+   */
+  name(): string | undefined {
+    const known = this.#object.ctx.id?.name ?? this.#name;
+    if (known !== undefined) return known;
+    for (const adapter of this.#adapters.values()) {
+      for (const socket of adapter.nsp.sockets.values()) {
+        const sid = (socket as { conn?: { id?: string } }).conn?.id;
+        if (sid && (this.#name = objectOfSessionId(sid)) !== undefined) return this.#name;
+      }
+    }
+    return undefined;
+  }
+
   others(): readonly string[] {
-    const me = this.#object.name;
+    const me = this.name();
     return this.#shards().filter((n) => n !== me);
   }
 
   offsetSuffix(): string {
-    const me = this.#object.name;
+    const me = this.name();
     return me === undefined ? "" : "." + encodeObjectName(me);
   }
 
@@ -172,6 +189,8 @@ export class Fleet<Env> implements FleetHost {
 
   /** A request from another shard (or the emitter): handles its batch in order, then streams the answers. */
   async handle(request: Request): Promise<Response> {
+    const named = request.headers.get(OBJECT_HEADER);
+    if (named && this.#name === undefined) this.#name = objectOfSessionId(named + ".x");
     let items: Item[];
     try {
       items = decodeFrames(new Uint8Array(await request.arrayBuffer()), this.maxFrameBytes) as Item[];

@@ -16,7 +16,7 @@ import {
   type WebSocketLike,
 } from "../../src/index.ts";
 import type { CloudflareWebSocket, DurableObjectStateLike, WebSocketPairConstructor } from "./types.ts";
-import { OBJECT_HEADER, objectOfSessionId, PEER_HEADER, sessionIdFor } from "./worker.ts";
+import { OBJECT_HEADER, PEER_HEADER, sessionIdFor } from "./worker.ts";
 
 const bind = (ws: CloudflareWebSocket): WebSocketLike => ({
   send: (data) => ws.send(data),
@@ -80,28 +80,12 @@ export abstract class PortioObject<Env = unknown> {
    * (portio/cloudflare/fleet) registers here, so this file does not pull it into apps that do not use it.
    */
   readonly _peers: Map<string, (request: Request) => Promise<Response>> = new Map();
-  #name: string | undefined;
 
   /** Called by the runtime; runs `setup()` and restores hibernated connections before the first event. */
   constructor(ctx: DurableObjectStateLike, env: Env) {
     this.ctx = ctx;
     this.env = env;
     this.scheduler = new AlarmScheduler(ctx.storage);
-  }
-
-  /**
-   * The name this object was reached by (`idFromName`): from the runtime where it tells it, else from the
-   * requests the Worker forwards and the session ids of its sockets. Undefined until one of those is seen.
-   */
-  get name(): string | undefined {
-    if (this.ctx.id?.name) return this.ctx.id.name;
-    if (this.#name === undefined) {
-      for (const ws of this.#handlers.keys()) {
-        const sid = (ws.deserializeAttachment() as { sid?: unknown } | null)?.sid;
-        if (typeof sid === "string" && (this.#name = objectOfSessionId(sid)) !== undefined) break;
-      }
-    }
-    return this.#name;
   }
 
   /** Builds the app: create servers with `this.server(options)` and register listeners. */
@@ -164,7 +148,6 @@ export abstract class PortioObject<Env = unknown> {
       // a `setup` that threw is tried again by the next event, from scratch
       this.#started = undefined;
       this.#servers = [];
-      this._peers.clear();
       this.#handlers.clear();
       throw err;
     }));
@@ -172,14 +155,9 @@ export abstract class PortioObject<Env = unknown> {
 
   /** Answers the requests the Worker forwards (polling, WebSocket upgrades). */
   async fetch(request: Request): Promise<Response> {
-    const named = request.headers.get(OBJECT_HEADER);
-    if (named && this.#name === undefined) this.#name = objectOfSessionId(named + ".x");
     await this.#start();
     const peer = request.headers.get(PEER_HEADER);
-    if (peer !== null) {
-      const handle = this._peers.get(peer);
-      return handle ? handle(request) : new Response("no fleet on this path", { status: 404 });
-    }
+    if (peer !== null) return this._peers.get(peer)?.(request) ?? new Response(null, { status: 404 });
     const url = new URL(request.url);
     const entry = this.#servers.find((s) => s.io.matches(url));
     if (!entry) return new Response("Not Found", { status: 404 });
