@@ -102,8 +102,11 @@ try {
   const BURST = Number(process.env.BURST ?? 100);
   let received = 0;
   const expected = BURST * clients.length;
+  let disconnected = 0;
+  for (const c of clients) c.on("disconnect", () => disconnected++);
   const allIn = new Promise<void>((resolve) => {
     for (const c of clients) c.on("burst", () => ++received === expected && resolve());
+    setTimeout(resolve, 60_000);
   });
   const s1 = await ask<{ requests: number; messages: number }>(sender, "stats");
   const tb = performance.now();
@@ -111,6 +114,9 @@ try {
   await allIn;
   const burstMs = performance.now() - tb;
   const s2 = await ask<{ requests: number; messages: number }>(sender, "stats");
+  if (received < expected) {
+    console.log(`# burst: only ${received} of ${expected} in 60 s; ${disconnected} disconnected`);
+  }
   console.log(
     `burst of ${BURST} broadcasts to everybody: all ${expected} deliveries in ${burstMs.toFixed(0)} ms ` +
       `(${(expected / burstMs * 1000).toFixed(0)} deliveries/s); s0 sent ${s2.requests - s1.requests} requests ` +

@@ -4,7 +4,8 @@
 import { type DefaultEventsMap, Server, type Socket } from "portio";
 import { attach, serve } from "portio/node";
 import { createAdapter, Emitter } from "portio/redis";
-import { createWorker, PortioObject } from "portio/cloudflare";
+import { createWorker, type DurableObjectNamespaceLike, PortioObject } from "portio/cloudflare";
+import { createFleetAdapter, FleetEmitter, shardOf } from "portio/cloudflare/fleet";
 import { createHandler as denoHandler } from "portio/deno";
 import { createHandler as bunHandler } from "portio/bun";
 import { createServer } from "node:http";
@@ -74,3 +75,12 @@ attach(untyped, createServer());
 await handle.close();
 await new Emitter("redis://127.0.0.1:6379").to("r").emit("news", "from a cron job");
 void [createWorker, PortioObject, denoHandler, bunHandler];
+
+// a Durable Object fleet: the Worker emitter is typed by the same event maps as the servers
+declare const fleetBinding: DurableObjectNamespaceLike;
+const fleetEmitter = new FleetEmitter<ServerToClient, InterServer>(fleetBinding, { shards: ["a", "b"] });
+void fleetEmitter.to("r").emit("news", `to ${shardOf("r", ["a", "b"])} and every other shard`);
+// @ts-expect-error wrong argument type for a declared event
+void fleetEmitter.to("r").emit("news", 42);
+void fleetEmitter.serverSideEmit("ping");
+void createFleetAdapter;
