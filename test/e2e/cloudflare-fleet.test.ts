@@ -323,4 +323,14 @@ describe("Cloudflare fleet: four Durable Object shards", () => {
     await ask(sender, "bcast", { to: [room] }, "rec", [3]);
     assert.equal((await next)[0], 3);
   });
+
+  it("a client cannot pass for a shard: the Worker strips the peer header from what it forwards", async () => {
+    // forwarded as a peer request, the object would read the (empty) body as a batch and answer 204 instead
+    // of an Engine.IO handshake
+    const res = await fetch(`${target.url}/fleet/?EIO=4&transport=polling&shard=s0`, {
+      headers: { "x-portio-peer": "/fleet/" },
+    });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /^0\{"sid"/);
+  });
 });
