@@ -212,6 +212,14 @@ describe("Cloudflare fleet: four Durable Object shards", () => {
     for (const args of await Promise.all(all)) assert.equal(args[0], "all");
   });
 
+  it("a cron trigger (the Worker's scheduled handler) reaches clients on every shard", async () => {
+    const clients = await Promise.all(SHARDS.map((s) => join(s)));
+    const got = clients.map((c) => once<unknown[]>(c, "tick"));
+    const res = await fetch(`${target.url}/cdn-cgi/handler/scheduled`);
+    assert.equal(res.status, 200, await res.text());
+    for (const args of await Promise.all(got)) assert.equal(typeof args[0], "number");
+  });
+
   it("a shard that never answers: fetchSockets fails within requestTimeout, naming it; the rest of the fleet goes on", async () => {
     const room = fresh("s");
     const members = await Promise.all(SHARDS.map((s) => join(s, { rooms: [room] })));
