@@ -25,11 +25,12 @@ const HIBERNATION_IDLE = 13_000;
 /** the fixture's requestTimeout */
 const REQUEST_TIMEOUT = 1500;
 
-const start = () =>
+const start = (env: Record<string, string> = {}) =>
   startProcess("workerd", [process.execPath, "--import", "tsx", "test/fixture/cloudflare-node.ts"], {
     FIXTURE: "fleet",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
     WRANGLER_SEND_METRICS: "false",
+    ...env,
   });
 
 interface Who {
@@ -340,5 +341,36 @@ describe("Cloudflare fleet: four Durable Object shards", () => {
     });
     assert.equal(res.status, 200);
     assert.match(await res.text(), /^0\{"sid"/);
+  });
+});
+
+describe("Cloudflare fleet: a runtime that does not tell an object its name (no ctx.id.name)", () => {
+  let target: Target;
+  before(async () => {
+    target = await start({ HIDE_ID_NAME: "1" });
+  });
+  after(async () => {
+    closeClients();
+    await target?.stop();
+  });
+
+  it("each shard learns its name from its sockets' session ids: it does not ask itself, and offsets name it", async () => {
+    const room = fresh("n");
+    const members = await Promise.all(
+      SHARDS.map((shard) =>
+        connected(client(target, "/", { path: "/fleet/", query: { shard }, transports: ["websocket"] }))
+      ),
+    );
+    for (const m of members) await ask(m, "join", [room]);
+    // counting itself among the others, a shard would wait for its own answer until the timeout
+    const r = await ask<Fetched>(members[0]!, "fetch", { to: [room] });
+    assert.equal(r.error, undefined, r.error);
+    assert.equal(r.sockets!.length, 4);
+    const got = members.map((m) => once<unknown[]>(m, "named"));
+    await ask(members[1]!, "bcast", { to: [room] }, "named", [1]);
+    // each client's offset names the shard that holds it (where its session would be recovered from)
+    for (const [i, args] of (await Promise.all(got)).entries()) {
+      assert.match(String(args[1]), new RegExp(`\\.${Buffer.from(SHARDS[i]!).toString("base64url")}$`));
+    }
   });
 });
