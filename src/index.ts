@@ -32,6 +32,7 @@ export type { ConnectionError, EngineMiddleware, EngineServerEvents, MiddlewareR
 export { EngineSocket } from "./engine/socket.ts";
 export type { EngineCloseReason, EngineSocketEvents, ReadyState } from "./engine/socket.ts";
 export type { EngineProtocol, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type { WebTransportTransport } from "./engine/transport-webtransport.ts";
 export type { HttpCompressionOptions } from "./engine/compression.ts";
 export type { CustomParser } from "./socket/codec.ts";
 export type {
@@ -118,4 +119,7 @@ export type {
   Upgrade,
   WebSocketHandler,
   WebSocketLike,
+  WebTransportInfo,
+  WebTransportSessionLike,
+  WebTransportStreamLike,
 } from "./ports.ts";
