@@ -66,7 +66,7 @@ export function startProcess(
   });
 }
 
-export type Transports = Array<"polling" | "websocket">;
+export type Transports = Array<"polling" | "websocket" | "webtransport">;
 export const TRANSPORT_MATRIX: Array<{ label: string; transports: Transports; upgrade?: boolean }> = [
   { label: "polling", transports: ["polling"] },
   { label: "websocket", transports: ["websocket"] },
@@ -75,9 +75,21 @@ export const TRANSPORT_MATRIX: Array<{ label: string; transports: Transports; up
 
 const open = new Set<ClientSocket>();
 
+/**
+ * Options every `client()` gets under the test's own: the WebTransport runner (test/webtransport) puts the
+ * fixture certificate's hash here (`transportOptions.webtransport.serverCertificateHashes`).
+ */
+export const clientDefaults: Partial<ManagerOptions & SocketOptions> = {};
+
 /** An official client, not auto-connecting until awaited with `connected()`. Closed by `closeClients()`. */
 export function client(target: Target, nsp = "/", opts: Partial<ManagerOptions & SocketOptions> = {}): ClientSocket {
-  const socket = ioc(target.url + nsp, { forceNew: true, reconnection: false, timeout: 5000, ...opts });
+  const socket = ioc(target.url + nsp, {
+    forceNew: true,
+    reconnection: false,
+    timeout: 5000,
+    ...clientDefaults,
+    ...opts,
+  });
   open.add(socket);
   return socket;
 }
@@ -111,10 +123,19 @@ export async function connected(socket: ClientSocket): Promise<ClientSocket> {
   return socket;
 }
 
-/** Resolves once the engine transport is the one wanted (after an upgrade, websocket). */
+/** The transport a client with `transports` ends on (after an upgrade, websocket or webtransport). */
+export function finalTransport(transports: Transports): string {
+  return transports.includes("websocket")
+    ? "websocket"
+    : transports.includes("webtransport")
+    ? "webtransport"
+    : "polling";
+}
+
+/** Resolves once the engine transport is the one wanted (see `finalTransport`). */
 export async function settled(socket: ClientSocket, transports: Transports): Promise<void> {
   await connected(socket);
-  const want = transports.includes("websocket") ? "websocket" : "polling";
+  const want = finalTransport(transports);
   if (socket.io.engine.transport.name === want) return;
   await once(socket.io.engine, "upgrade");
 }
