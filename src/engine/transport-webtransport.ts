@@ -15,6 +15,8 @@ const noopEvents: TransportEvents = { onPacket() {}, onClose() {}, onReady() {} 
  * them, but a client that stopped reading must not keep the session open.
  */
 const CLOSE_FLUSH_MS = 2000;
+/** How long a closed stream's last bytes get to reach the client before the session closes (see closeSocket). */
+const CLOSE_GRACE_MS = 1000;
 
 /** The WebTransport transport of one session. */
 export class WebTransportTransport implements Transport {
@@ -32,6 +34,8 @@ export class WebTransportTransport implements Transport {
   /** the client sent bad framing: the close is immediate, whatever code the session asks for */
   #failed = false;
   #buffered = 0;
+  #pumping = false;
+  #onPumpEnd: (() => void) | undefined;
 
   /** Wraps the session's first bidirectional stream; frames longer than `maxPayload` close the session. */
   constructor(session: WebTransportSessionLike, stream: WebTransportStreamLike, maxPayload: number) {
@@ -40,7 +44,19 @@ export class WebTransportTransport implements Transport {
     this.#writer = stream.writable.getWriter();
     this.#writer.closed.catch(() => {}); // a reset stream is reported through the reader or `session.closed`
     this.#decoder = new FrameDecoder(maxPayload);
-    session.closed.then(() => this.#gone(), () => this.#gone());
+    session.closed.then(() => this.#sessionClosed(), () => this.#sessionClosed());
+  }
+
+  /**
+   * The session is closed, but the stream may still hold what the client wrote just before (a socket.io
+   * disconnect packet and then the close: both leave together): the pump reads it to the end first, and only
+   * a pump that is not running, or does not finish soon, makes it a transport close here.
+   */
+  #sessionClosed(): void {
+    if (this.#closed) return;
+    if (!this.#pumping) return this.#gone();
+    const timer = setTimeout(() => this.#gone(), CLOSE_FLUSH_MS);
+    this.#onPumpEnd = () => clearTimeout(timer);
   }
 
   /** Whether it can send now. */
@@ -72,6 +88,7 @@ export class WebTransportTransport implements Transport {
   }
 
   async #pump(): Promise<void> {
+    this.#pumping = true;
     try {
       const early = this.#pending;
       this.#pending = [];
@@ -96,6 +113,9 @@ export class WebTransportTransport implements Transport {
         return;
       }
       // the stream was reset or the session went away: reported below as a transport close
+    } finally {
+      this.#pumping = false;
+      this.#onPumpEnd?.();
     }
     this.#gone();
   }
@@ -136,13 +156,25 @@ export class WebTransportTransport implements Transport {
     if (this.#closed) return;
     this.#closed = true;
     if (code !== 1000 || this.#failed) return this.#abort(code, reason);
+    void this.#closeGracefully(code, reason);
+  }
+
+  /**
+   * The stream's end (FIN) is queued once `writer.close()` resolves, not delivered, and closing the session
+   * (Deno: the QUIC connection) drops what is still in flight: a socket.io disconnect packet would be lost
+   * and the client would see a "transport close". So the session is left for the client to close, which it
+   * does on that disconnect packet, or closed after `CLOSE_GRACE_MS` at the latest.
+   */
+  async #closeGracefully(code: number, reason: string): Promise<void> {
+    await this.#within(this.#writer.close(), CLOSE_FLUSH_MS);
+    await this.#within(this.#session.closed, CLOSE_GRACE_MS);
+    this.#abort(code, reason);
+  }
+
+  #within(p: Promise<unknown>, ms: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const flushed = this.#writer.close().catch(() => {});
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_FLUSH_MS)));
-    void Promise.race([flushed, late]).then(() => {
-      clearTimeout(timer);
-      this.#abort(code, reason);
-    });
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([p.then(() => {}, () => {}), late]).finally(() => clearTimeout(timer));
   }
 
   #abort(code: number, reason: string): void {
