@@ -16,14 +16,14 @@ export interface DevCertificate {
   hash: string;
 }
 
-function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
+function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const body = concat(parts);
   const n = body.byteLength;
   const len = n < 128 ? [n] : n < 256 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
   return concat([new Uint8Array([tag, ...len]), body]);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) (out.set(p, at), (at += p.byteLength));
@@ -92,8 +92,16 @@ export async function makeCertificate(options: { days?: number; hostnames?: stri
   };
 }
 
+/** The SHA-256 (hex) of a PEM certificate's DER bytes: the hash of a certificate made elsewhere (openssl). */
+export async function hashOfPem(pem: string): Promise<string> {
+  const b64 = pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+  const der = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", der));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** The hash as `serverCertificateHashes` wants it. */
-export function hashBytes(hex: string): Uint8Array {
+export function hashBytes(hex: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16)));
 }
 
