@@ -14,7 +14,7 @@ export class FrameError extends Error {
 
 const encoder = new TextEncoder();
 // fatal: a text frame that is not UTF-8 is bad framing, not a string with replacement characters
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** One packet as the bytes of one frame (header and payload in a single chunk: one stream write). */
 export function encodeFrame(packet: Packet): Uint8Array {

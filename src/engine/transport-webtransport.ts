@@ -171,10 +171,13 @@ export class WebTransportTransport implements Transport {
     this.#abort(code, reason);
   }
 
+  /** Resolves when `p` settles, or after `ms`. */
   #within(p: Promise<unknown>, ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-    return Promise.race([p.then(() => {}, () => {}), late]).finally(() => clearTimeout(timer));
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      const done = () => (clearTimeout(timer), resolve());
+      p.then(done, done);
+    });
   }
 
   #abort(code: number, reason: string): void {
