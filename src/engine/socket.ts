@@ -205,12 +205,12 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   /**
    * socket.io's test before writing a volatile packet (`transport.writable`): polling has a GET waiting,
-   * a WebSocket has no write in flight (see WebSocketTransport.idle).
+   * a WebSocket or WebTransport stream has no write in flight (see their `idle`).
    */
   get canSendVolatile(): boolean {
     if (this.readyState !== "open") return false;
     const t = this.transport;
-    return t.name === "websocket" ? (t as WebSocketTransport).idle : t.writable;
+    return t.name === "polling" ? t.writable : (t as UpgradeTarget).idle;
   }
 
   /** Packets waiting to be written. */

@@ -64,6 +64,11 @@ export class WebTransportTransport implements Transport {
     return !this.#closed;
   }
 
+  /** Whether a volatile packet may go now: no write waits for the stream (socket.io drops it otherwise). */
+  get idle(): boolean {
+    return !this.#closed && this.#buffered === 0;
+  }
+
   /** Bytes handed to the stream that it has not taken yet (the slow-consumer bound counts them). */
   get bufferedAmount(): number {
     return this.#buffered;

@@ -177,6 +177,18 @@ describe("WebTransport on Deno", () => {
       assert.equal(c.io.engine.transport.name, "webtransport");
     });
 
+    it("volatile packets are dropped while the stream is busy (webtransport)", async () => {
+      const c = client(["webtransport"]);
+      await connected(c);
+      const got: number[] = [];
+      c.on("v", (n: number) => got.push(n));
+      c.emit("volatile-burst");
+      await waitFor(() => got.includes(3), 3000, "the volatile packet sent after a pause");
+      await new Promise((r) => setTimeout(r, 200));
+      // 1 regular; 2 right after it: dropped; 3 after a pause: sent; 4 right after it: dropped
+      assert.deepEqual(got, [1, 3]);
+    });
+
     it("a polling session upgrades to WebTransport and keeps its packets in order", async () => {
       const c = client(["polling", "webtransport"]);
       const seq: number[] = [];
