@@ -259,6 +259,19 @@ describe("WebTransport on Deno", () => {
       assert.equal((await closedWithin(half.closed, 3000)).closeCode, 4403);
     });
 
+    it("a QUIC connection that never asks for a WebTransport session is closed (handshakeTimeout)", async () => {
+      const conn = await Deno.connectQuic({
+        hostname: "127.0.0.1",
+        port: Number(new URL(target.url).port),
+        serverName: "localhost",
+        alpnProtocols: ["h3"],
+        caCerts: [cert.cert],
+      });
+      const info = await closedWithin(conn.closed, 5000); // the fixture's handshakeTimeout is 1000 ms
+      assert.equal(info.reason, "no WebTransport session in time");
+      await stillServes();
+    });
+
     it("a client that stops answering pings is closed by the heartbeat", async () => {
       const r = await rawWt("/limits/");
       await r.text("0");
