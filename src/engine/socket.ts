@@ -20,7 +20,7 @@ import type { EngineProtocol, PollingTransport, Transport, TransportEvents, WebS
 import type { WebTransportTransport } from "./transport-webtransport.ts";
 
 /** A transport a polling session can upgrade to; both close with a WebSocket-style code. */
-type UpgradeTarget = WebSocketTransport | WebTransportTransport;
+export type UpgradeTarget = WebSocketTransport | WebTransportTransport;
 
 /** The description of a "transport error" close by the slow-consumer policy (`maxBufferedAmount`). */
 export const SLOW_CONSUMER = "slow consumer";
