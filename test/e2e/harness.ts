@@ -73,6 +73,12 @@ export const TRANSPORT_MATRIX: Array<{ label: string; transports: Transports; up
   { label: "upgrade", transports: ["polling", "websocket"] },
 ];
 
+/**
+ * Transports that tests run one by one without an upgrade (recovery, socket.io parity): the WebTransport runner
+ * (test/webtransport/suite.deno.ts) swaps them, as it swaps `TRANSPORT_MATRIX`.
+ */
+export const SINGLE_TRANSPORTS: Transports[] = [["websocket"], ["polling"]];
+
 const open = new Set<ClientSocket>();
 
 /**

@@ -6,7 +6,7 @@
  * runner (test/e2e/deno.test.ts) already covers.
  */
 import { runSuite } from "../e2e/suite.ts";
-import { clientDefaults, startProcess, TRANSPORT_MATRIX } from "../e2e/harness.ts";
+import { clientDefaults, SINGLE_TRANSPORTS, startProcess, TRANSPORT_MATRIX } from "../e2e/harness.ts";
 import { hashBytes, makeCertificate } from "../../examples/webtransport/cert.ts";
 
 import "./client-shims.ts";
@@ -21,6 +21,8 @@ TRANSPORT_MATRIX.splice(
   { label: "webtransport", transports: ["webtransport"] },
   { label: "polling → webtransport", transports: ["polling", "webtransport"] },
 );
+
+SINGLE_TRANSPORTS.splice(0, SINGLE_TRANSPORTS.length, ["webtransport"]);
 
 runSuite(
   "deno-webtransport",
