@@ -2,9 +2,9 @@
  * Deno adapter: `Deno.serve` and `Deno.upgradeWebSocket`. A translation layer only; no `node:` imports.
  */
 import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
-import { serveWebTransport, type WebTransportHandle, type WebTransportOptions } from "./webtransport.ts";
+import { serveWebTransport, type WebTransportHandle, type WebTransportServeOptions } from "./webtransport.ts";
 
-export { serveWebTransport, type WebTransportHandle, type WebTransportOptions };
+export { serveWebTransport, type WebTransportHandle, type WebTransportServeOptions };
 
 const BUNDLE_FILE = /^socket\.io(\.msgpack|\.esm)?(\.min)?\.js(\.map)?$/;
 
@@ -42,7 +42,7 @@ export interface ServeOptions extends HandlerOptions {
    * serve WebTransport too, on the same port number over UDP (QUIC), with this certificate and key; the
    * servers' `transports` must include `"webtransport"`, and deno must run with `--unstable-net`
    */
-  webTransport?: WebTransportOptions;
+  webTransport?: WebTransportServeOptions;
 }
 
 /** How the handler watches requests. */

@@ -7,7 +7,7 @@
 import type { Servable, WebTransportSessionLike } from "../../src/index.ts";
 
 /** Options of `serveWebTransport` (and `serve`'s `webTransport`). */
-export interface WebTransportOptions {
+export interface WebTransportServeOptions {
   /** certificate chain, PEM; browsers using `serverCertificateHashes` need an ECDSA one valid < 14 days */
   cert: string;
   /** private key, PEM */
@@ -57,7 +57,7 @@ interface UnstableNet {
  * `serve(io, { webTransport: { cert, key } })` calls this with the HTTP server's port number; call it
  * yourself next to your own `Deno.serve(createHandler(io))`. Throws when Deno runs without `--unstable-net`.
  */
-export function serveWebTransport(io: Servable | Servable[], options: WebTransportOptions): WebTransportHandle {
+export function serveWebTransport(io: Servable | Servable[], options: WebTransportServeOptions): WebTransportHandle {
   const servers = Array.isArray(io) ? io : [io];
   const net = Deno as unknown as UnstableNet;
   const upgrade = net.upgradeWebTransport;
