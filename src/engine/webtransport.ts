@@ -64,8 +64,8 @@ export async function acceptWebTransport(
   try {
     const streams = session.incomingBidirectionalStreams.getReader();
     const next = await streams.read();
-    streams.releaseLock();
     if (next.done) return;
+    void refuseMoreStreams(streams);
     transport = new WebTransportTransport(session, next.value as WebTransportStreamLike, opts.maxHttpBufferSize);
     first = await transport.readFirst();
   } catch (err) {
@@ -91,6 +91,23 @@ export async function acceptWebTransport(
   // an upgrade already under way (a WebSocket probe) or done: maybeUpgrade closes this transport
   existing.maybeUpgrade(transport);
   transport.start();
+}
+
+/**
+ * Engine.IO uses one stream: any other the client opens is reset at once, so it cannot hold server memory
+ * (each open stream has its own receive window) until the session ends.
+ */
+async function refuseMoreStreams(streams: ReadableStreamDefaultReader<WebTransportStreamLike>): Promise<void> {
+  try {
+    for (;;) {
+      const { value, done } = await streams.read();
+      if (done) return;
+      value.readable.cancel().catch(() => {});
+      value.writable.abort().catch(() => {});
+    }
+  } catch {
+    // the session is gone
+  }
 }
 
 async function open(

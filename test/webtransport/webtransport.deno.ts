@@ -272,6 +272,18 @@ describe("WebTransport on Deno", () => {
       await stillServes();
     });
 
+    it("a second stream does not disturb the session on the first", async () => {
+      // the server cancels any further stream (src/engine/webtransport.ts, refuseMoreStreams); Deno 2.9's
+      // client does not observe a peer's cancel or abort, so only the session's going on is checked here
+      const r = await rawWt();
+      await r.text("0");
+      assert.equal((await r.next()).type, "open");
+      const extra = await r.wt.createBidirectionalStream();
+      await extra.writable.getWriter().write(new Uint8Array([1, 0x30]));
+      await r.text("40");
+      assert.equal((await r.next()).type, "message"); // the CONNECT reply on the first stream
+    });
+
     it("a client that stops answering pings is closed by the heartbeat", async () => {
       const r = await rawWt("/limits/");
       await r.text("0");
