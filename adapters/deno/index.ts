@@ -2,7 +2,12 @@
  * Deno adapter: `Deno.serve` and `Deno.upgradeWebSocket`. A translation layer only; no `node:` imports.
  */
 import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/index.ts";
-import { serveWebTransport, type WebTransportHandle, type WebTransportServeOptions } from "./webtransport.ts";
+import {
+  assertWebTransportAvailable,
+  serveWebTransport,
+  type WebTransportHandle,
+  type WebTransportServeOptions,
+} from "./webtransport.ts";
 
 export { serveWebTransport, type WebTransportHandle, type WebTransportServeOptions };
 
@@ -138,6 +143,8 @@ export function createHandler(
 export function serve(io: Servable | Servable[], options: ServeOptions = {}): Promise<DenoServerHandle> {
   const servers = Array.isArray(io) ? io : [io];
   const handler = createHandler(servers, options.fetch, options);
+  // before the HTTP server starts: a missing flag is the common mistake, and the error must say so
+  if (options.webTransport) assertWebTransportAvailable();
   return new Promise((resolve, reject) => {
     const server = Deno.serve({
       port: options.port ?? 3000,
@@ -150,7 +157,8 @@ export function serve(io: Servable | Servable[], options: ServeOptions = {}): Pr
           const wt = options.webTransport;
           if (wt) webTransport = serveWebTransport(servers, { hostname: a.hostname, ...wt, port: wt.port ?? a.port });
         } catch (err) {
-          void server.shutdown();
+          // a bad certificate or a UDP port in use: `server` is assigned once Deno.serve returns
+          queueMicrotask(() => void server.shutdown());
           return reject(err);
         }
         resolve({

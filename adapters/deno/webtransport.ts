@@ -47,9 +47,19 @@ interface QuicEndpoint {
   listen(options: { cert: string; key: string; alpnProtocols: string[] }): QuicListener;
   close(): void;
 }
-interface UnstableNet {
+/** The unstable part of `Deno` that WebTransport needs. */
+export interface UnstableNet {
   QuicEndpoint?: new (options: { hostname?: string; port?: number }) => QuicEndpoint;
   upgradeWebTransport?: (conn: QuicConn) => Promise<WebTransportSessionLike & { ready: Promise<unknown> }>;
+}
+
+/** Throws a clear error when Deno runs without `--unstable-net` (no QUIC API). */
+export function assertWebTransportAvailable(): UnstableNet {
+  const net = Deno as unknown as UnstableNet;
+  if (!net.QuicEndpoint || !net.upgradeWebTransport) {
+    throw new Error("portio/deno: WebTransport needs Deno's unstable QUIC API: run deno with --unstable-net");
+  }
+  return net;
 }
 
 /**
@@ -59,12 +69,9 @@ interface UnstableNet {
  */
 export function serveWebTransport(io: Servable | Servable[], options: WebTransportServeOptions): WebTransportHandle {
   const servers = Array.isArray(io) ? io : [io];
-  const net = Deno as unknown as UnstableNet;
-  const upgrade = net.upgradeWebTransport;
-  if (!net.QuicEndpoint || !upgrade) {
-    throw new Error("portio/deno: WebTransport needs Deno's unstable QUIC API: run deno with --unstable-net");
-  }
-  const endpoint = new net.QuicEndpoint({ hostname: options.hostname, port: options.port ?? 0 });
+  const net = assertWebTransportAvailable();
+  const upgrade = net.upgradeWebTransport!;
+  const endpoint = new net.QuicEndpoint!({ hostname: options.hostname, port: options.port ?? 0 });
   const listener = endpoint.listen({ cert: options.cert, key: options.key, alpnProtocols: ["h3"] });
   const offered = servers.filter((s) => s.onWebTransportSession && s.offerWebTransport?.());
   if (offered.length === 0) {
