@@ -139,6 +139,18 @@ describe("WebTransport on Deno", () => {
       assert.equal(await c.timeout(2000).emitWithAck("echo", "still"), "still");
     });
 
+    it("heartbeat timeout: an official client whose pongs stop is closed with 'ping timeout'", async () => {
+      const c = ioClient(target, "/", { path: "/limits/", transports: ["webtransport"] });
+      await connected(c);
+      const id = c.id!;
+      const gone = once<[string]>(c, "disconnect", 5000);
+      // the client keeps reading but writes nothing more: its pongs never leave (pingTimeout 150 ms)
+      (c.io.engine.transport as unknown as { write: () => void }).write = () => {};
+      await gone;
+      const [line] = await logOf(target, { id });
+      assert.equal(line!.reason, "ping timeout");
+    });
+
     it("disconnects both ways: the server sees the client leave, the client sees 'io server disconnect'", async () => {
       const a = client(["webtransport"]);
       await connected(a);
