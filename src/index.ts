@@ -30,8 +30,9 @@ export type { DecoderOptions, Packet } from "./socket/parser.ts";
 export { EngineServer } from "./engine/server.ts";
 export type { ConnectionError, EngineMiddleware, EngineServerEvents, MiddlewareResponse } from "./engine/server.ts";
 export { EngineSocket } from "./engine/socket.ts";
-export type { EngineCloseReason, EngineSocketEvents, ReadyState } from "./engine/socket.ts";
+export type { EngineCloseReason, EngineSocketEvents, ReadyState, UpgradeTarget } from "./engine/socket.ts";
 export type { EngineProtocol, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type { WebTransportTransport } from "./engine/transport-webtransport.ts";
 export type { HttpCompressionOptions } from "./engine/compression.ts";
 export type { CustomParser } from "./socket/codec.ts";
 export type {
@@ -118,4 +119,7 @@ export type {
   Upgrade,
   WebSocketHandler,
   WebSocketLike,
+  WebTransportInfo,
+  WebTransportSessionLike,
+  WebTransportStreamLike,
 } from "./ports.ts";

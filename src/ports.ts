@@ -133,4 +133,40 @@ export interface Servable {
   setFanout?(fanout: Fanout): void;
   /** hands the server the client bundle's files, where the runtime can read them (`serveClient`) */
   setClientFiles?(files: ClientFiles): void;
+  /**
+   * the adapter accepts WebTransport sessions for this server (its QUIC listener is up): false when the
+   * server's `transports` leave WebTransport out
+   */
+  offerWebTransport?(): boolean;
+  /** a WebTransport session whose URL `matches` this server (see `WebTransportSessionLike`) */
+  onWebTransportSession?(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void>;
+}
+
+/** One bidirectional stream of a WebTransport session (Web Streams, as the WebTransport API gives it). */
+export interface WebTransportStreamLike {
+  /** bytes from the client */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** bytes to the client */
+  readonly writable: WritableStream<Uint8Array>;
+}
+
+/**
+ * The part of a server-side WebTransport session the core uses: Deno's `Deno.upgradeWebTransport` result
+ * fits as is; an adapter for another runtime (a Node addon, Bun) only has to supply these four members.
+ */
+export interface WebTransportSessionLike {
+  /** the URL of the client's CONNECT request (`https://host:port/socket.io/?EIO=4&transport=webtransport`) */
+  readonly url: string;
+  /** the streams the client opens; Engine.IO uses the first one only */
+  readonly incomingBidirectionalStreams: ReadableStream<WebTransportStreamLike>;
+  /** settles when the session is gone (resolved or rejected: both mean closed) */
+  readonly closed: Promise<unknown>;
+  /** Closes the session with an application code and reason. */
+  close(info?: { closeCode?: number; reason?: string }): void;
+}
+
+/** What an adapter knows about a WebTransport session besides the session itself. */
+export interface WebTransportInfo {
+  /** peer IP address */
+  remoteAddress?: string;
 }

@@ -58,8 +58,11 @@ export interface EngineOptions {
    * rest on reconnect. `volatile` packets are dropped long before, while anything is queued.
    */
   maxBufferedAmount?: number;
-  /** transports to accept (default ["polling", "websocket"]) */
-  transports?: Array<"polling" | "websocket">;
+  /**
+   * transports to accept (default ["polling", "websocket"]); add "webtransport" to serve WebTransport where
+   * the adapter can (Deno: `serve(io, { webTransport: { cert, key } })`)
+   */
+  transports?: Array<"polling" | "websocket" | "webtransport">;
   /** whether polling sessions may upgrade to websocket (default true) */
   allowUpgrades?: boolean;
   /** accept or refuse a handshake; refusal answers 403 with the given message */
@@ -111,7 +114,7 @@ export interface ResolvedEngineOptions {
   /** Bytes of outgoing data a session may have queued before it is closed as a slow consumer. */
   maxBufferedAmount: number;
   /** Transports accepted. */
-  transports: Array<"polling" | "websocket">;
+  transports: Array<"polling" | "websocket" | "webtransport">;
   /** Whether polling sessions may upgrade to WebSocket. */
   allowUpgrades: boolean;
   /** The handshake filter, if any. */

@@ -3,7 +3,15 @@
  * handshake, polling GET/POST, WebSocket sessions and upgrades. Adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { Fanout, RequestContext, WebSocketHandler, WebSocketLike } from "../ports.ts";
+import type {
+  Fanout,
+  RequestContext,
+  WebSocketHandler,
+  WebSocketLike,
+  WebTransportInfo,
+  WebTransportSessionLike,
+} from "../ports.ts";
+import { acceptWebTransport } from "./webtransport.ts";
 import { corsHeaders } from "./cors.ts";
 import { compressReply } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
@@ -88,6 +96,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   #session: SessionConfig;
   #given: EngineOptions;
   #middlewares: EngineMiddleware[] = [];
+  #webTransportOffered = false;
 
   /** @ignore Created by the socket.io `Server`. */
   constructor(opts: EngineOptions = {}) {
@@ -107,11 +116,51 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       upgradeTimeout: o.upgradeTimeout,
       maxHttpBufferSize: o.maxHttpBufferSize,
       maxBufferedAmount: o.maxBufferedAmount,
-      upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
+      upgrades: o.allowUpgrades ? this.#upgrades() : [],
       scheduler: o.scheduler,
       logger: this.logger,
       initialPacket: o.initialPacket,
     };
+  }
+
+  /** What a polling session may upgrade to: WebTransport only once an adapter serves it (`offerWebTransport`). */
+  #upgrades(): string[] {
+    const t = this.opts.transports;
+    const list = t.includes("websocket") ? ["websocket"] : [];
+    if (this.#webTransportOffered && t.includes("webtransport")) list.push("webtransport");
+    return list;
+  }
+
+  /**
+   * Called by an adapter once it accepts WebTransport sessions (Deno's QUIC listener is up): handshakes list
+   * `webtransport` in `upgrades` from then on. False when `transports` leaves WebTransport out.
+   */
+  offerWebTransport(): boolean {
+    if (!this.opts.transports.includes("webtransport")) return false;
+    this.#webTransportOffered = true;
+    Object.assign(this.#session, this.#sessionConfig());
+    return true;
+  }
+
+  /**
+   * A WebTransport session from the adapter (socket.io's `io.engine.onWebTransportSession(session)`): a new
+   * Engine.IO session, or the upgrade of a polling one. Sessions for another path, with `transports` leaving
+   * WebTransport out, or failing the open exchange are closed.
+   */
+  onWebTransportSession(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void> {
+    return acceptWebTransport(
+      {
+        opts: this.opts,
+        clients: this.clients,
+        logger: this.logger,
+        session: this.#session,
+        hasMiddlewares: this.#middlewares.length > 0,
+        matches: (url) => this.matches(url),
+        register: (s) => this.#register(s),
+      },
+      session,
+      info,
+    );
   }
 
   /**
@@ -203,7 +252,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     ctx: RequestContext,
   ): Promise<void> {
     // `includes` on a fixed array: values such as "__proto__" or "constructor" are just unknown names
-    if (!(this.opts.transports as string[]).includes(transport)) {
+    // WebTransport never comes as an HTTP request (engine.io refuses it the same way)
+    if (!(this.opts.transports as string[]).includes(transport) || transport === "webtransport") {
       throw new EngineRequestError(ERROR_CODES.UNKNOWN_TRANSPORT, { transport });
     }
     if (q.get("EIO") !== "4" && !(q.get("EIO") === "3" && this.opts.allowEIO3)) {

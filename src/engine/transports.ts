@@ -21,10 +21,10 @@ export interface TransportEvents {
   onReady(): void;
 }
 
-/** A transport of a session (polling or WebSocket). */
+/** A transport of a session (polling, WebSocket or WebTransport). */
 export interface Transport {
   /** The transport's name. */
-  readonly name: "polling" | "websocket";
+  readonly name: "polling" | "websocket" | "webtransport";
   /** Whether it can send now. */
   readonly writable: boolean;
   /** Where it reports to (set by the session). */

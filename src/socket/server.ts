@@ -3,7 +3,7 @@
  * Engine.IO server underneath. Runtime adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { ClientFiles, Fanout, RequestContext } from "../ports.ts";
+import type { ClientFiles, Fanout, RequestContext, WebTransportInfo, WebTransportSessionLike } from "../ports.ts";
 import { ClientBundle } from "./client-bundle.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { EngineOptions } from "../engine/options.ts";
@@ -309,6 +309,16 @@ export class Server<
   /** Whether `url` is for this server (its `path`), for adapters that route upgrades themselves. */
   matches(url: Pick<URL, "pathname">): boolean {
     return this.engine.matches(url);
+  }
+
+  /** An adapter serves WebTransport for this server (see `EngineServer.offerWebTransport`). */
+  offerWebTransport(): boolean {
+    return this.engine.offerWebTransport();
+  }
+
+  /** A WebTransport session from the adapter (socket.io: `io.engine.onWebTransportSession(session)`). */
+  onWebTransportSession(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void> {
+    return this.engine.onWebTransportSession(session, info);
   }
 
   /** An adapter hands over the runtime's native fan-out (Bun's `server.publish`). */

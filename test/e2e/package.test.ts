@@ -176,6 +176,13 @@ describe("the packed package, installed offline into fresh apps", () => {
     assert.doesNotMatch(r.stderr, /legacy behavior/, "no request.signal warning from Deno.serve");
   });
 
+  it("Deno with WebTransport (--unstable-net), importing the built package from node_modules", async () => {
+    cpSync(join(repo, "examples/webtransport/cert.ts"), join(app, "cert.ts"));
+    const r = await run(bin("deno"), ["run", "-A", "--unstable-net", "deno-webtransport.mjs"], app);
+    ok(r, "deno run --unstable-net");
+    assert.match(r.stdout, /OK deno-webtransport ack=hi deno-webtransport news=2/);
+  });
+
   it("JSR: deno publish --dry-run is clean without --allow-slow-types", async () => {
     const r = await run(bin("deno"), ["publish", "--dry-run", "--allow-dirty"], repo, 120_000);
     ok(r, "deno publish --dry-run");
