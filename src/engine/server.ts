@@ -3,7 +3,7 @@
  * handshake, polling GET/POST, WebSocket sessions and upgrades. Adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { Fanout, RequestContext, WebSocketHandler, WebSocketLike } from "../ports.ts";
+import type { Fanout, RequestContext, Upgrade, WebSocketHandler, WebSocketLike } from "../ports.ts";
 import { corsHeaders } from "./cors.ts";
 import { compressReply } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
@@ -17,6 +17,14 @@ import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
+import {
+  type ForwardedReply,
+  type ForwardedRequest,
+  forwardToOwner,
+  requestOf,
+  type SessionRouter,
+} from "./forward.ts";
+import type { OnAbort } from "./transports.ts";
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
 
@@ -88,6 +96,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   #session: SessionConfig;
   #given: EngineOptions;
   #middlewares: EngineMiddleware[] = [];
+  #router: SessionRouter | undefined;
 
   /** @ignore Created by the socket.io `Server`. */
   constructor(opts: EngineOptions = {}) {
@@ -130,6 +139,34 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return this;
   }
 
+  /**
+   * A fleet's session router (see engine/forward.ts): new session ids name this node, and requests for
+   * sessions of other nodes are relayed to them. Set by the socket.io `Server` from its room store's factory.
+   */
+  setRouter(router: SessionRouter): void {
+    this.#router = router;
+    const opts = this.opts;
+    router.attach({
+      serveForwarded: (f, c) => this.#serveForwarded(f, c),
+      get pingInterval() {
+        return opts.pingInterval;
+      },
+      get maxBufferedAmount() {
+        return opts.maxBufferedAmount;
+      },
+    });
+  }
+
+  /** A request another node received for one of this node's sessions (its middlewares ran there). */
+  async #serveForwarded(
+    f: ForwardedRequest,
+    c: { onAbort?: OnAbort; upgrade?: Upgrade },
+  ): Promise<ForwardedReply | undefined> {
+    const { req, ctx } = requestOf(f, c);
+    const r = await this.#respond(req, ctx, true);
+    return r && { status: r.status, headers: r.headers.entries, body: r.body };
+  }
+
   /** Bytes a connection may have queued before it is closed as a slow consumer (the `Servable` port). */
   get maxBufferedAmount(): number {
     return this.opts.maxBufferedAmount;
@@ -165,7 +202,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** `handle` without the `Response`: Node's adapter writes the `Reply` itself (see engine/http.ts). */
-  async respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
+  respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
+    return this.#respond(req, ctx, false);
+  }
+
+  async #respond(req: RequestLike, ctx: RequestContext, forwarded: boolean): Promise<Reply | undefined> {
     const url = new URL(req.url);
     if (!this.matches(url)) return undefined;
     const preflight = req.method === "OPTIONS";
@@ -176,7 +217,13 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const sid = q.get("sid");
     const isUpgrade = (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
     try {
-      if (this.#middlewares.length) await applyMiddlewares(this.#middlewares, req, ctx, headers);
+      if (this.#middlewares.length && !forwarded) await applyMiddlewares(this.#middlewares, req, ctx, headers);
+      // a session of another node (never relayed twice: the owner answers for its own sessions only)
+      if (sid !== null && !forwarded && this.#router?.isRemote(sid) && !this.clients.has(sid)) {
+        const limit = this.opts.maxHttpBufferSize;
+        const r = await forwardToOwner(this.#router, sid, req, ctx, limit, headers, this.#onAbort(req, ctx));
+        if (r) return r;
+      }
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
       if (sid !== null) {
         const session = this.clients.get(sid)!;
@@ -262,7 +309,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   ): Promise<Reply | undefined> {
     let id: string;
     try {
-      id = this.opts.generateId ? await this.opts.generateId(req) : randomId();
+      id = this.opts.generateId ? await this.opts.generateId(req) : this.#router ? this.#router.newId() : randomId();
     } catch (cause) {
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error: cause });
     }
