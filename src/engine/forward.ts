@@ -104,8 +104,9 @@ function replyOf(r: ForwardedReply, headers: HeaderList): Reply {
 }
 
 /**
- * Relays a request for a session of another node. Resolves with the reply for the client, or undefined when
- * the owner gave none (the engine answers "Session ID unknown", as for any unknown session).
+ * Relays a request for a session of another node. Resolves with the reply for the client; null when the
+ * request was a WebSocket upgrade the runtime answered itself (Node, Bun: nothing more to send); undefined
+ * when the owner gave no answer (the engine answers "Session ID unknown", as for any unknown session).
  */
 export async function forwardToOwner(
   router: SessionRouter,
@@ -115,7 +116,7 @@ export async function forwardToOwner(
   limit: number,
   headers: HeaderList,
   onAbort: OnAbort | undefined,
-): Promise<Reply | undefined> {
+): Promise<Reply | null | undefined> {
   const request: ForwardedRequest = { method: req.method, url: req.url, headers: headerEntries(req) };
   if (ctx.remoteAddress !== undefined) request.remoteAddress = ctx.remoteAddress;
   const isUpgrade = (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
@@ -124,7 +125,7 @@ export async function forwardToOwner(
     const r = await router.forwardUpgrade(sid, request, ctx.upgrade);
     if (!r) return undefined;
     if ("reply" in r) return replyOf(r.reply, headers);
-    return r.upgraded ? { status: r.upgraded.status, headers, body: null, response: r.upgraded } : undefined;
+    return r.upgraded ? { status: r.upgraded.status, headers, body: null, response: r.upgraded } : null;
   }
   if (req.method === "POST") {
     // read here, within this node's limit: the owner gets the bytes, or the reason it gets none

@@ -222,7 +222,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       if (sid !== null && !forwarded && this.#router?.isRemote(sid) && !this.clients.has(sid)) {
         const limit = this.opts.maxHttpBufferSize;
         const r = await forwardToOwner(this.#router, sid, req, ctx, limit, headers, this.#onAbort(req, ctx));
-        if (r) return r;
+        if (r !== undefined) return r ?? undefined;
       }
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
       if (sid !== null) {

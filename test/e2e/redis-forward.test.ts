@@ -11,6 +11,7 @@ import type { ManagerOptions, Socket as ClientSocket, SocketOptions } from "sock
 import { client, closeClients, collect, connected, once, type Target } from "./harness.ts";
 import { cleanup, eventually, type FleetNode, startAll, stopNode, withRedis } from "../fixture/redis/fleet.ts";
 import { RoundRobin } from "../fixture/redis/round-robin.ts";
+import WebSocket from "ws";
 
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `portio-fwd-${process.pid}-${Date.now().toString(36)}`;
@@ -87,7 +88,13 @@ describe("redis fleet without sticky sessions: round-robin balancer over Node, D
       await ask(s, "bcast", { to: ["rr-room"] }, "rr", { from: nodes[i]!.name, n: 2 * i });
       await ask(s, "bcast", { to: ["rr-room"] }, "rr", { from: nodes[i]!.name, n: 2 * i + 1 });
     }
-    for (const g of got) assert.deepEqual((await g).map((args) => (args[0] as { n: number }).n), [0, 1, 2, 3, 4, 5]);
+    // each node's broadcasts in the order it sent them; across nodes the fleet orders nothing (a node delivers its
+    // own broadcasts at once and the others' when its stream reader gets them, with sticky sessions as well)
+    for (const g of got) {
+      const ns = (await g).map((args) => (args[0] as { n: number }).n);
+      assert.deepEqual([...ns].sort(), [0, 1, 2, 3, 4, 5], "each once");
+      for (let i = 0; i < 3; i++) assert.ok(ns.indexOf(2 * i) < ns.indexOf(2 * i + 1), `${nodes[i]!.name}'s in order`);
+    }
     // several ping cycles (pingInterval and pingTimeout are 1 s on the fixture nodes), then acks still flow
     const since = Date.now();
     await eventually(() => Date.now() - since > 4500, 6000, "4.5 s");
@@ -121,6 +128,37 @@ describe("redis fleet without sticky sessions: round-robin balancer over Node, D
       assert.equal(transportOf(c), "polling");
       assert.equal(dropCounts[i]!(), 0, "no disconnect");
       assert.equal((await ask<State>(c, "state")).id, c.id);
+    }
+  });
+
+  it("an upgrade at a non-owner is relayed, on every runtime as the edge: probe, noop, acks in order, close", async () => {
+    for (const [i, edge] of nodes.entries()) {
+      const owner = nodes[(i + 1) % nodes.length]!;
+      const open = await poll(owner.url, "");
+      const sid = (JSON.parse(open.body.slice(1)) as { sid: string }).sid;
+      await poll(owner.url, `&sid=${sid}`, { method: "POST", body: "40" });
+      await eventually(async () => (await poll(owner.url, `&sid=${sid}`)).body.includes("welcome"), 3000, "welcome");
+      const parked = poll(owner.url, `&sid=${sid}`);
+      const ws = new WebSocket(`${edge.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+      const frames: string[] = [];
+      ws.on("message", (d) => frames.push(String(d)));
+      const closed = new Promise<number>((r) => ws.once("close", r));
+      await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
+      ws.send("2probe");
+      await eventually(() => frames.includes("3probe"), 3000, `3probe through ${edge.name}`);
+      // the GET parked at the owner is released with a noop, as for a local upgrade
+      assert.deepEqual(await parked, { status: 200, body: "6" });
+      ws.send("5");
+      for (let k = 0; k < 20; k++) ws.send(`42${k}["state"]`);
+      await eventually(() => frames.filter((f) => f.startsWith("43")).length === 20, 5000, "20 acks");
+      const acks = frames.filter((f) => f.startsWith("43")).map((f) => Number(/^43(\d+)/.exec(f)![1]));
+      assert.deepEqual(acks, [...Array(20).keys()], `acks in order through ${edge.name}`);
+      const state = JSON.parse(frames.find((f) => f.startsWith("430"))!.slice(3)) as [State];
+      assert.equal(state[0].node, owner.name, "the session stayed on its owner");
+      // the client closes: the owner's session ends (its id is unknown there afterwards)
+      ws.close();
+      await closed;
+      await eventually(async () => (await poll(owner.url, `&sid=${sid}`)).status === 400, 3000, "session closed");
     }
   });
 
