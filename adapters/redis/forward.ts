@@ -126,9 +126,11 @@ export class Forwarder implements SessionRouter {
   }
 
   attach(engine: ForwardTarget): void {
+    const first = this.#engine === undefined;
     this.#engine = engine;
     this.#relays.engine = engine;
-    this.subscribed = this.#fleet.subscribe([this.#channel(this.nodeId)], this.#listener);
+    // once: a second subscription would serve every forwarded request twice (`io.adapter(sameFactory)` again)
+    if (first) this.subscribed = this.#fleet.subscribe([this.#channel(this.nodeId)], this.#listener);
   }
 
   newId(): string {

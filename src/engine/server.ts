@@ -144,6 +144,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
    * sessions of other nodes are relayed to them. Set by the socket.io `Server` from its room store's factory.
    */
   setRouter(router: SessionRouter): void {
+    if (this.#router === router) return;
     this.#router = router;
     const opts = this.opts;
     router.attach({
