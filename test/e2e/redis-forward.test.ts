@@ -12,6 +12,7 @@ import { client, closeClients, collect, connected, once, type Target } from "./h
 import { cleanup, eventually, type FleetNode, startAll, stopNode, withRedis } from "../fixture/redis/fleet.ts";
 import { RoundRobin } from "../fixture/redis/round-robin.ts";
 import WebSocket from "ws";
+import { createClient } from "@redis/client";
 
 const REDIS = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `portio-fwd-${process.pid}-${Date.now().toString(36)}`;
@@ -210,11 +211,23 @@ describe("redis fleet without sticky sessions: round-robin balancer over Node, D
     const open = await poll(off.url, "");
     const sid = (JSON.parse(open.body.slice(1)) as { sid: string }).sid;
     assert.match(sid, /^[A-Za-z0-9_-]{20}$/);
-    for (const n of nodes) {
-      assert.deepEqual(await poll(n.url, `&sid=${sid}`), {
-        status: 400,
-        body: JSON.stringify({ code: 1, message: "Session ID unknown" }),
-      });
+    const published: string[] = [];
+    const watcher = createClient({ url: REDIS });
+    watcher.on("error", () => {});
+    await watcher.connect();
+    await watcher.pSubscribe(`${PREFIX}#fwd#*`, (_m, channel) => published.push(channel));
+    try {
+      for (const n of nodes) {
+        assert.deepEqual(await poll(n.url, `&sid=${sid}`), {
+          status: 400,
+          body: JSON.stringify({ code: 1, message: "Session ID unknown" }),
+        });
+      }
+      // a forwarded request would have been published by now (each answer above came after its PUBLISH)
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(published, [], "nothing forwarded for an official node's session");
+    } finally {
+      watcher.destroy();
     }
     assert.equal((await poll(off.url, `&sid=${sid}`, { method: "POST", body: "40" })).status, 200);
     // a Portio session asked of the official node: the same answer (what a balancer that includes official
