@@ -186,7 +186,15 @@ describe("redis fleet without sticky sessions: round-robin balancer over Node, D
     const sid = sidOf(c);
     const state = await ask<State>(c, "state");
     const other = nodes.find((n) => n.name !== state.node)!;
-    const r = await poll(other.url, `&sid=${sid}`, { method: "POST", body: "4" + "x".repeat(1_000_001) });
+    // chunked, no Content-Length: only the node that reads the body can tell, and the owner must hear it
+    const big = new TextEncoder().encode("4" + "x".repeat(1_000_001));
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < big.length; i += 65536) c.enqueue(big.subarray(i, i + 65536));
+        c.close();
+      },
+    });
+    const r = await poll(other.url, `&sid=${sid}`, { method: "POST", body, duplex: "half" } as RequestInit);
     assert.equal(r.status, 413);
     // the client learns it from its parked GET (a close packet) or its next request (400), as timing has it
     const [reason] = await closed as [string];
