@@ -166,6 +166,26 @@ export function requestOf(
   return { req, ctx: out };
 }
 
+/** The engine's side for its router: `respond` answers a forwarded request (middlewares and forwarding skipped). */
+export function forwardTarget(
+  opts: { readonly pingInterval: number; readonly maxBufferedAmount: number },
+  respond: (req: RequestLike, ctx: RequestContext) => Promise<Reply | undefined>,
+): ForwardTarget {
+  return {
+    async serveForwarded(f, c) {
+      const { req, ctx } = requestOf(f, c);
+      const r = await respond(req, ctx);
+      return r && { status: r.status, headers: r.headers.entries, body: r.body };
+    },
+    get pingInterval() {
+      return opts.pingInterval;
+    },
+    get maxBufferedAmount() {
+      return opts.maxBufferedAmount;
+    },
+  };
+}
+
 /** The router a room store's factory carries (`createAdapter(...)` of `portio/redis`), if any. */
 export function routerOf(factory: unknown): SessionRouter | undefined {
   const r = (factory as { sessionRouter?: SessionRouter } | null | undefined)?.sessionRouter;

@@ -3,7 +3,7 @@
  * handshake, polling GET/POST, WebSocket sessions and upgrades. Adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { Fanout, RequestContext, Upgrade, WebSocketHandler, WebSocketLike } from "../ports.ts";
+import type { Fanout, RequestContext, WebSocketHandler, WebSocketLike } from "../ports.ts";
 import { corsHeaders } from "./cors.ts";
 import { compressReply } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
@@ -17,14 +17,7 @@ import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
-import {
-  type ForwardedReply,
-  type ForwardedRequest,
-  forwardToOwner,
-  requestOf,
-  type SessionRouter,
-} from "./forward.ts";
-import type { OnAbort } from "./transports.ts";
+import { forwardTarget, forwardToOwner, type SessionRouter } from "./forward.ts";
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
 
@@ -146,26 +139,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   setRouter(router: SessionRouter): void {
     if (this.#router === router) return;
     this.#router = router;
-    const opts = this.opts;
-    router.attach({
-      serveForwarded: (f, c) => this.#serveForwarded(f, c),
-      get pingInterval() {
-        return opts.pingInterval;
-      },
-      get maxBufferedAmount() {
-        return opts.maxBufferedAmount;
-      },
-    });
-  }
-
-  /** A request another node received for one of this node's sessions (its middlewares ran there). */
-  async #serveForwarded(
-    f: ForwardedRequest,
-    c: { onAbort?: OnAbort; upgrade?: Upgrade },
-  ): Promise<ForwardedReply | undefined> {
-    const { req, ctx } = requestOf(f, c);
-    const r = await this.#respond(req, ctx, true);
-    return r && { status: r.status, headers: r.headers.entries, body: r.body };
+    // a request another node received for a session of ours: answered as our own (its middlewares ran there)
+    router.attach(forwardTarget(this.opts, (req, ctx) => this.#respond(req, ctx, true)));
   }
 
   /** Bytes a connection may have queued before it is closed as a slow consumer (the `Servable` port). */
