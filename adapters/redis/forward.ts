@@ -29,6 +29,7 @@ import type {
 } from "portio";
 import type { Buffer } from "node:buffer";
 import { msgpack, unmsgpack } from "./codec.ts";
+import { numsub } from "./client.ts";
 import type { Fleet } from "./fleet.ts";
 import { Relays } from "./relay.ts";
 
@@ -209,8 +210,7 @@ export class Forwarder implements SessionRouter {
     for (const owner of owners) {
       let count: number;
       try {
-        const r = await this.#fleet.main.send(["PUBSUB", "NUMSUB", this.#channel(owner)]);
-        count = Number((r as unknown[])[1] ?? 1);
+        count = numsub(await this.#fleet.main.send(["PUBSUB", "NUMSUB", this.#channel(owner)]));
       } catch {
         continue; // Redis away: the timeouts decide
       }
