@@ -31,7 +31,7 @@ export { EngineServer } from "./engine/server.ts";
 export type { ConnectionError, EngineMiddleware, EngineServerEvents, MiddlewareResponse } from "./engine/server.ts";
 export { EngineSocket } from "./engine/socket.ts";
 export type { EngineCloseReason, EngineSocketEvents, ReadyState, UpgradeTarget } from "./engine/socket.ts";
-export type { EngineProtocol, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type { EngineProtocol, OnAbort, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
 export type { WebTransportTransport } from "./engine/transport-webtransport.ts";
 export type { HttpCompressionOptions } from "./engine/compression.ts";
 export type { CustomParser } from "./socket/codec.ts";
@@ -48,6 +48,13 @@ export type { ErrorCode } from "./engine/errors.ts";
 export { HeaderList, RecordHeaders, toResponse } from "./engine/http.ts";
 export type { HeadersLike, Reply, RequestLike } from "./engine/http.ts";
 export { PayloadTooLargeError } from "./engine/body.ts";
+export type {
+  ForwardedReply,
+  ForwardedRequest,
+  ForwardedUpgrade,
+  ForwardTarget,
+  SessionRouter,
+} from "./engine/forward.ts";
 
 export { InMemoryAdapter } from "./rooms/memory.ts";
 export type { AdapterEvents } from "./rooms/memory.ts";

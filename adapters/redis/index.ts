@@ -5,7 +5,7 @@
  *   const io = new Server({ adapter: createAdapter("redis://localhost:6379"), connectionStateRecovery: {} });
  *   const emitter = new Emitter("redis://localhost:6379");   // from a worker: emitter.to("room").emit(...)
  */
-import type { AdapterFactory, StoreNamespace } from "portio";
+import type { AdapterFactory, SessionRouter, StoreNamespace } from "portio";
 import type { RedisClient } from "./client.ts";
 import { Fleet, type RedisAdapterOptions } from "./fleet.ts";
 
@@ -20,6 +20,11 @@ export interface RedisAdapterFactory extends AdapterFactory {
   ready(): Promise<void>;
   /** closes the connections now (a Server's `close()` does it after persisting its sessions) */
   close(): Promise<void>;
+  /**
+   * what lets any node answer any request of any session (no sticky sessions): the `Server` hands it to its
+   * engine; undefined with `forwarding: false`
+   */
+  readonly sessionRouter: SessionRouter | undefined;
 }
 
 /**
@@ -34,5 +39,6 @@ export function createAdapter(
   return Object.assign((nsp: StoreNamespace) => fleet.adapterFor(nsp), {
     ready: () => fleet.ready(),
     close: () => fleet.close(),
+    sessionRouter: fleet.forwarder,
   });
 }

@@ -25,6 +25,7 @@ import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
+import { forwardTarget, forwardToOwner, type SessionRouter } from "./forward.ts";
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
 
@@ -97,6 +98,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   #given: EngineOptions;
   #middlewares: EngineMiddleware[] = [];
   #webTransportOffered = false;
+  #router: SessionRouter | undefined;
 
   /** @ignore Created by the socket.io `Server`. */
   constructor(opts: EngineOptions = {}) {
@@ -179,6 +181,17 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return this;
   }
 
+  /**
+   * A fleet's session router (see engine/forward.ts): new session ids name this node, and requests for
+   * sessions of other nodes are relayed to them. Set by the socket.io `Server` from its room store's factory.
+   */
+  setRouter(router: SessionRouter): void {
+    if (this.#router === router) return;
+    this.#router = router;
+    // a request another node received for a session of ours: answered as our own (its middlewares ran there)
+    router.attach(forwardTarget(this.opts, (req, ctx) => this.#respond(req, ctx, true)));
+  }
+
   /** Bytes a connection may have queued before it is closed as a slow consumer (the `Servable` port). */
   get maxBufferedAmount(): number {
     return this.opts.maxBufferedAmount;
@@ -214,7 +227,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** `handle` without the `Response`: Node's adapter writes the `Reply` itself (see engine/http.ts). */
-  async respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
+  respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
+    return this.#respond(req, ctx, false);
+  }
+
+  async #respond(req: RequestLike, ctx: RequestContext, forwarded: boolean): Promise<Reply | undefined> {
     const url = new URL(req.url);
     if (!this.matches(url)) return undefined;
     const preflight = req.method === "OPTIONS";
@@ -225,7 +242,13 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const sid = q.get("sid");
     const isUpgrade = (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
     try {
-      if (this.#middlewares.length) await applyMiddlewares(this.#middlewares, req, ctx, headers);
+      if (this.#middlewares.length && !forwarded) await applyMiddlewares(this.#middlewares, req, ctx, headers);
+      // a session of another node (never relayed twice: the owner answers for its own sessions only)
+      if (sid !== null && !forwarded && this.#router?.isRemote(sid) && !this.clients.has(sid)) {
+        const limit = this.opts.maxHttpBufferSize;
+        const r = await forwardToOwner(this.#router, sid, req, ctx, limit, headers, this.#onAbort(req, ctx));
+        if (r !== undefined) return r ?? undefined;
+      }
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
       if (sid !== null) {
         const session = this.clients.get(sid)!;
@@ -312,7 +335,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   ): Promise<Reply | undefined> {
     let id: string;
     try {
-      id = this.opts.generateId ? await this.opts.generateId(req) : randomId();
+      id = this.opts.generateId ? await this.opts.generateId(req) : this.#router ? this.#router.newId() : randomId();
     } catch (cause) {
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error: cause });
     }

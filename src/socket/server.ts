@@ -6,6 +6,7 @@ import { Emitter } from "../util/emitter.ts";
 import type { ClientFiles, Fanout, RequestContext, WebTransportInfo, WebTransportSessionLike } from "../ports.ts";
 import { ClientBundle } from "./client-bundle.ts";
 import { EngineServer } from "../engine/server.ts";
+import { routerOf } from "../engine/forward.ts";
 import type { EngineOptions } from "../engine/options.ts";
 import { type Reply, type RequestLike, toResponse } from "../engine/http.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
@@ -164,6 +165,9 @@ export class Server<
     this.#serveClient = opts.serveClient ?? true;
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     this.engine.on("connection", (conn) => new Client(this, conn));
+    // a fleet's store may route sessions between nodes (no sticky sessions: engine/forward.ts)
+    const router = routerOf(opts.adapter);
+    if (router) this.engine.setRouter(router);
   }
 
   // As in socket.io, the server's listener methods are the main namespace's: `io.on("connection")` and
@@ -225,6 +229,8 @@ export class Server<
     if (factory === undefined) return this.#adapterGiven;
     this.#adapterFactory = portioStoreFactory(factory as AdapterFactory);
     this.#adapterGiven = factory;
+    const router = routerOf(factory);
+    if (router) this.engine.setRouter(router);
     for (const nsp of this._nsps.values()) {
       const old = nsp.adapter;
       nsp.adapter = nsp._initAdapter();
