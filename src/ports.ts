@@ -7,8 +7,12 @@ import type { Reply, RequestLike } from "./engine/http.ts";
 
 /** The part of a runtime's WebSocket the core uses. */
 export interface WebSocketLike {
-  /** Sends a frame. */
-  send(data: string | Uint8Array): void;
+  /**
+   * Sends a frame. `compress` is socket.io's per-message flag (`socket.compress(false)`): false sends this
+   * message uncompressed; true or undefined lets an adapter that negotiated permessage-deflate compress it
+   * when it reaches the `perMessageDeflate` threshold. Runtimes without a per-message choice ignore it.
+   */
+  send(data: string | Uint8Array, compress?: boolean): void;
   /** Closes the WebSocket. */
   close(code?: number, reason?: string): void;
   /** bytes queued but not yet written, when the runtime tells (used for backpressure) */
@@ -19,8 +23,8 @@ export interface WebSocketLike {
    * from `prepare` must be valid for every socket of the same adapter.
    */
   prepare?(text: string): unknown;
-  /** Sends a frame prepared once for many sockets (Node's `ws`). */
-  sendPrepared?(frame: unknown): void;
+  /** Sends a frame prepared once for many sockets (Node's `ws`); `compress` as in `send`. */
+  sendPrepared?(frame: unknown, compress?: boolean): void;
   /** native pub/sub (Bun): the room store subscribes a socket to its rooms' topics */
   subscribe?(topic: string): void;
   /** Unsubscribes from a native topic. */
@@ -33,8 +37,8 @@ export interface WebSocketLike {
  * to each socket (see rooms/memory.ts).
  */
 export interface Fanout {
-  /** Sends a frame to every subscriber of a topic. */
-  publish(topic: string, frame: string): void;
+  /** Sends a frame to every subscriber of a topic; `compress` as in `WebSocketLike.send`. */
+  publish(topic: string, frame: string, compress?: boolean): void;
 }
 
 /** The core's side of one WebSocket connection; the adapter calls these. */

@@ -145,7 +145,7 @@ export function attach(
     const upgrade = (handler: WebSocketHandler, headers: Headers) => {
       release();
       upgradeHeaders.set(req, headers);
-      wss.handleUpgrade(req, socket, head, (ws) => bindWebSocket(ws, handler));
+      wss.handleUpgrade(req, socket, head, (ws) => bindWebSocket(ws, handler, deflate ? deflate.threshold : undefined));
       return undefined;
     };
     withQuery(req);

@@ -54,15 +54,27 @@ class NodeSocket implements WebSocketLike {
     // `ws` keeps its TCP socket here; with permessage-deflate off its sender writes synchronously, so a
     // pre-built frame written to the socket directly keeps the order of every other frame
     readonly raw: Duplex | undefined,
+    // the `perMessageDeflate` threshold when the socket negotiated permessage-deflate
+    readonly threshold: number | undefined,
   ) {}
 
   // a single message (an ack, an emit) goes out at once: corking it would only add a turn of latency;
   // if a broadcast corked this socket in the same turn, the write queues behind it in order
-  send(data: string | Uint8Array): void {
+  send(data: string | Uint8Array, compress?: boolean): void {
     if (this.ws.readyState !== 1) return;
     // text: one buffer, one write (ws's own path writes header and payload with a writev)
     if (this.raw && typeof data === "string") this.raw.write(textFrame(data));
-    else this.ws.send(data);
+    else if (this.threshold === undefined) this.ws.send(data);
+    else this.ws.send(data, { compress: this.#compress(data, compress) });
+  }
+
+  /**
+   * engine.io's rule: compressed unless the message says `compress(false)` or is under the threshold. ws
+   * itself applies a threshold only without context takeover; string length stands for byte length (a
+   * heuristic, as in the Bun adapter).
+   */
+  #compress(data: string | Uint8Array, compress: boolean | undefined): boolean {
+    return compress !== false && (typeof data === "string" ? data.length : data.byteLength) >= this.threshold!;
   }
 
   // the text and its frame: a socket that negotiated permessage-deflate cannot take the raw frame
@@ -70,10 +82,10 @@ class NodeSocket implements WebSocketLike {
     return { text, frame: textFrame(text) } satisfies Prepared;
   }
 
-  sendPrepared(prepared: unknown): void {
+  sendPrepared(prepared: unknown, compress?: boolean): void {
     if (this.ws.readyState !== 1) return;
     const { text, frame } = prepared as Prepared;
-    if (!this.raw) return void this.ws.send(text);
+    if (!this.raw) return this.send(text, compress);
     cork(this.raw);
     this.raw.write(frame);
   }
@@ -113,12 +125,13 @@ function onClose(this: Bound, code: number, reason: Buffer): void {
 // protocol violations (oversized frame, bad UTF-8) are followed by "close"; nothing else to do here
 function onError(): void {}
 
-export function bindWebSocket(ws: WebSocket, handler: WebSocketHandler): void {
+/** Binds a `ws` socket to the core; `threshold`: the `perMessageDeflate` threshold, when compression is on. */
+export function bindWebSocket(ws: WebSocket, handler: WebSocketHandler, threshold?: number): void {
   // with permessage-deflate (`perMessageDeflate`) ws compresses asynchronously and queues behind it: frames
   // written to the TCP socket directly would overtake queued ones, so every write goes through ws then
   const deflated = ws.extensions.includes("permessage-deflate");
   const raw = deflated ? undefined : (ws as unknown as { _socket?: Duplex })._socket;
-  const socket = new NodeSocket(ws, handler, raw);
+  const socket = new NodeSocket(ws, handler, raw, deflated ? threshold ?? 1024 : undefined);
   (ws as Bound)[bound] = socket;
   handler.onOpen(socket);
   ws.on("message", onMessage as (this: WebSocket, ...args: unknown[]) => void);

@@ -34,7 +34,7 @@ export interface Packet {
   type: PacketType;
   /** The payload. */
   data?: RawData;
-  /** per-message compression hint, kept for API parity; `ws` decides per frame */
+  /** socket.io's per-message flag: false sends it uncompressed over permessage-deflate (see WebSocketLike.send) */
   compress?: boolean;
 }
 

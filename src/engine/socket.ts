@@ -149,7 +149,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** engine.io's `send`/`write`: a message packet; `callback` runs once the buffer holding it was flushed. */
   send(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
     if (typeof data === "string" && !callback && this.#direct()) {
-      (this.transport as WebSocketTransport).sendText(PACKET_TYPES.message + data);
+      (this.transport as WebSocketTransport).sendText(PACKET_TYPES.message + data, options?.compress);
       this.checkBackpressure();
       return this;
     }
@@ -160,7 +160,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** A broadcast's message: framed once for every session that takes the direct path. */
   sendShared(message: SharedMessage, compress?: boolean): void {
     if (this.#direct()) {
-      (this.transport as WebSocketTransport).sendShared(message);
+      (this.transport as WebSocketTransport).sendShared(message, compress);
       return this.checkBackpressure();
     }
     this.#sendPacket("message", message.data, compress);

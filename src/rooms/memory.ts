@@ -151,7 +151,8 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     const [room] = opts.rooms as Set<Room> & Iterable<Room>;
     const subscribed = this.#topicMembers.get(room!) ?? 0;
     if (subscribed === 0) return false;
-    fanout.publish(this.#topic(room!), "4" + frame); // engine "message" packet, one WebSocket frame
+    // engine "message" packet, one WebSocket frame; `compress(false)` reaches the runtime's publish
+    fanout.publish(this.#topic(room!), "4" + frame, opts.flags?.compress);
     const members = this.rooms.get(room!);
     // the runtime queued the frame for each subscriber out of the sessions' sight: after every SWEEP_BYTES
     // published to a room, its subscribers' queues are checked against the slow-consumer bound
