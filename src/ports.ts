@@ -131,6 +131,12 @@ export interface Servable {
   readonly maxBufferedAmount?: number;
   /** permessage-deflate to negotiate where the runtime can (`perMessageDeflate`), or false */
   readonly perMessageDeflate?: false | { threshold: number };
+  /**
+   * engine.io's `destroyUpgrade` / `destroyUpgradeTimeout`: an adapter sharing an http server with other code
+   * (Node's `attach`) ends an upgrade for another path that nothing answered within `timeout` ms; false leaves
+   * it alone. Absent: as engine.io's default, 1000 ms.
+   */
+  readonly destroyUpgrade?: false | { timeout: number };
   /** Closes the server and its sessions. */
   close(): Promise<void> | void;
   /** hands the server the runtime's native fan-out, where there is one */

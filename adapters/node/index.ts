@@ -86,6 +86,10 @@ export function attach(
     clientTracking: false,
     perMessageDeflate: deflate,
   });
+  // the first server's `destroyUpgrade`, unless one turns it off (then the app's listeners own stray upgrades)
+  const destroy = servers.some((s) => s.destroyUpgrade === false)
+    ? false
+    : servers.find((s) => s.destroyUpgrade)?.destroyUpgrade || { timeout: 1000 };
   const upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
   wss.on("headers", (lines, req) => {
     upgradeHeaders.get(req)?.forEach((v, k) => lines.push(`${k}: ${v}`));
@@ -130,8 +134,9 @@ export function attach(
     const view = requestView(req);
     const server = find(servers, view.pathname);
     if (!server?.respond) {
-      // not ours: leave it to other upgrade listeners, or refuse it when there are none
-      if (httpServer.listenerCount("upgrade") === 1) socket.destroy();
+      // not ours (engine.io's destroyUpgrade): other upgrade listeners may answer it; one that nothing
+      // wrote to within the timeout is ended, so a stray upgrade cannot hold a connection open
+      if (destroy) setTimeout(endUnanswered, destroy.timeout, socket).unref();
       return;
     }
     // middlewares (`io.engine.use`) get a response bound to the socket, as engine.io's WebSocketResponse: one
@@ -158,6 +163,11 @@ export function attach(
       },
     );
   });
+}
+
+/** Ends an upgrade's socket nothing has answered yet (engine.io: writable and no byte written). */
+function endUnanswered(socket: Duplex): void {
+  if (socket.writable && (socket as Socket).bytesWritten <= 0) socket.end();
 }
 
 function logError(server: Servable, what: string, err: unknown): void {

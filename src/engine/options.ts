@@ -42,6 +42,14 @@ export interface EngineOptions {
   path?: string;
   /** engine.io's `addTrailingSlash` (default true): false matches "/socket.io" as a bare prefix */
   addTrailingSlash?: boolean;
+  /**
+   * engine.io's `destroyUpgrade` (default true; Node adapter): a WebSocket upgrade for another path of a shared
+   * http server that nothing answered within `destroyUpgradeTimeout` ms is ended, so a stray upgrade cannot
+   * hold a connection open; false leaves such upgrades to the app's own `upgrade` listeners
+   */
+  destroyUpgrade?: boolean;
+  /** ms an upgrade not for Portio may stay unanswered before `destroyUpgrade` ends it (default 1000) */
+  destroyUpgradeTimeout?: number;
   /** ms between server pings (default 25000) */
   pingInterval?: number;
   /** ms to wait for a pong before closing with "ping timeout" (default 20000) */
@@ -132,6 +140,8 @@ export interface ResolvedEngineOptions {
   initialPacket: string | Uint8Array | undefined;
   /** WebSocket compression for the adapter, or false. */
   perMessageDeflate: false | { threshold: number };
+  /** Ending unanswered upgrades for other paths (Node adapter): after `timeout` ms, or false. */
+  destroyUpgrade: false | { timeout: number };
 }
 
 /** 4 MiB: a few seconds of a busy room on a slow link, small enough that 1,000 stalled clients fit in RAM */
@@ -162,6 +172,8 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
         threshold: (typeof opts.perMessageDeflate === "object" ? opts.perMessageDeflate.threshold : undefined) ?? 1024,
       }
       : false,
+    // engine.io reads `destroyUpgradeTimeout || 1000`: 0 means the default there too
+    destroyUpgrade: opts.destroyUpgrade === false ? false : { timeout: opts.destroyUpgradeTimeout || 1000 },
     compressionThreshold: opts.httpCompression === false
       ? false
       : (typeof opts.httpCompression === "object" ? opts.httpCompression.threshold : undefined) ?? 1024,

@@ -49,11 +49,7 @@ describe("option checking", () => {
       logger: { ...quiet, warn: (msg: string) => warnings.push(msg) },
     });
     assert.deepEqual(warnings, []);
-    assert.deepEqual([...IGNORED_OPTIONS].sort(), [
-      "destroyUpgrade",
-      "destroyUpgradeTimeout",
-      "wsEngine",
-    ]);
+    assert.deepEqual([...IGNORED_OPTIONS].sort(), ["wsEngine"]);
     await io.close();
   });
 
