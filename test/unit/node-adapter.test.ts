@@ -52,3 +52,17 @@ test("an upgrade on a path no server owns is refused without crashing", async ()
   assert.equal(outcome, "refused");
   await handle.close();
 });
+
+test("perMessageDeflate: ws's own permessage-deflate options reach ws on Node, as engine.io hands them over", async () => {
+  const io = new Server({ perMessageDeflate: { threshold: 0, serverNoContextTakeover: true } });
+  const handle = await serve(io, { port: 0, hostname: "127.0.0.1" });
+  const { default: WebSocket } = await import("ws");
+  const ws = new WebSocket(`ws://127.0.0.1:${handle.port}/socket.io/?EIO=4&transport=websocket`);
+  const headers = await new Promise<Record<string, unknown>>((r, j) => {
+    ws.once("upgrade", (res) => r(res.headers));
+    ws.once("error", j);
+  });
+  assert.match(String(headers["sec-websocket-extensions"]), /permessage-deflate; server_no_context_takeover/);
+  ws.close();
+  await handle.close();
+});
