@@ -18,11 +18,11 @@ export interface WebSocketLike {
   /** bytes queued but not yet written, when the runtime tells (used for backpressure) */
   readonly bufferedAmount?: number;
   /**
-   * Optional frame sharing (Node): `prepare` builds the complete WebSocket frame of a text message once, and
+   * Optional frame sharing (Node): `prepare` builds the complete WebSocket frame of a message once, and
    * `sendPrepared` writes such a frame; a broadcast then frames its packet once for all members. Frames
    * from `prepare` must be valid for every socket of the same adapter.
    */
-  prepare?(text: string): unknown;
+  prepare?(data: string | Uint8Array): unknown;
   /** Sends a frame prepared once for many sockets (Node's `ws`); `compress` as in `send`. */
   sendPrepared?(frame: unknown, compress?: boolean): void;
   /** native pub/sub (Bun): the room store subscribes a socket to its rooms' topics */

@@ -25,21 +25,25 @@ function cork(socket: Duplex): void {
   }
 }
 
-/** A complete unmasked WebSocket text frame (RFC 6455 §5.2), built once and written to many sockets. */
-function textFrame(text: string): Buffer {
-  const n = Buffer.byteLength(text);
+/**
+ * A complete unmasked WebSocket frame (RFC 6455 §5.2), text or binary, built once and written to many sockets.
+ */
+function wsFrame(data: string | Uint8Array): Buffer {
+  const text = typeof data === "string";
+  const n = text ? Buffer.byteLength(data) : data.byteLength;
   const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(head + n);
-  frame[0] = 0x81; // FIN + text opcode
+  frame[0] = text ? 0x81 : 0x82; // FIN + text or binary opcode
   if (n < 126) frame[1] = n;
   else if (n < 65536) (frame[1] = 126), frame.writeUInt16BE(n, 2);
   else (frame[1] = 127), frame.writeBigUInt64BE(BigInt(n), 2);
-  frame.write(text, head);
+  if (text) frame.write(data, head);
+  else frame.set(data, head);
   return frame;
 }
 
 interface Prepared {
-  text: string;
+  data: string | Uint8Array;
   frame: Buffer;
 }
 
@@ -63,7 +67,7 @@ class NodeSocket implements WebSocketLike {
   send(data: string | Uint8Array, compress?: boolean): void {
     if (this.ws.readyState !== 1) return;
     // text: one buffer, one write (ws's own path writes header and payload with a writev)
-    if (this.raw && typeof data === "string") this.raw.write(textFrame(data));
+    if (this.raw && typeof data === "string") this.raw.write(wsFrame(data));
     else if (this.threshold === undefined) this.ws.send(data);
     else this.ws.send(data, { compress: this.#compress(data, compress) });
   }
@@ -77,15 +81,15 @@ class NodeSocket implements WebSocketLike {
     return compress !== false && (typeof data === "string" ? data.length : data.byteLength) >= this.threshold!;
   }
 
-  // the text and its frame: a socket that negotiated permessage-deflate cannot take the raw frame
-  prepare(text: string): unknown {
-    return { text, frame: textFrame(text) } satisfies Prepared;
+  // the data and its frame: a socket that negotiated permessage-deflate cannot take the raw frame
+  prepare(data: string | Uint8Array): unknown {
+    return { data, frame: wsFrame(data) } satisfies Prepared;
   }
 
   sendPrepared(prepared: unknown, compress?: boolean): void {
     if (this.ws.readyState !== 1) return;
-    const { text, frame } = prepared as Prepared;
-    if (!this.raw) return this.send(text, compress);
+    const { data, frame } = prepared as Prepared;
+    if (!this.raw) return this.send(data, compress);
     cork(this.raw);
     this.raw.write(frame);
   }

@@ -112,8 +112,12 @@ export class WebSocketTransport implements Transport {
     if (this.#closed) return;
     this.#lastWrite = currentTurn();
     const ws = this.#ws;
-    if (ws.sendPrepared && ws.prepare) ws.sendPrepared(message.prepared ??= ws.prepare(message.wire), compress);
-    else ws.send(message.wire, compress);
+    // binary differs in v3 (a type byte first): framed for this session alone
+    if (this.protocol === 3 && typeof message.data !== "string") {
+      ws.send(encodeForWebSocketV3({ type: "message", data: message.data }), compress);
+    } else if (ws.sendPrepared && ws.prepare) {
+      ws.sendPrepared(message.prepared ??= ws.prepare(message.wire), compress);
+    } else ws.send(message.wire, compress);
   }
 
   close(done: () => void): void {

@@ -222,10 +222,11 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     const encoded = this.nsp._encode ? this.nsp._encode(packet) : encode(packet);
     if (this.#publish(encoded, opts)) return;
     const args = packet.data as unknown[];
-    const text = encoded.length === 1 ? encoded[0] : undefined;
-    if (typeof text === "string") {
-      // one frame for everyone: built once, framed once where the runtime can (SharedMessage)
-      const message = new SharedMessage(text);
+    const single = encoded.length === 1 ? encoded[0] : undefined;
+    if (single !== undefined) {
+      // one frame for everyone, text or binary (a msgpack parser's packet): built once, framed once where the
+      // runtime can (SharedMessage)
+      const message = new SharedMessage(single);
       const notify = this.nsp._outgoingListeners > 0;
       this.apply(opts, (socket) => {
         if (notify) socket._notifyOutgoing(args);
