@@ -77,24 +77,32 @@ export function attach(
   const servers = toList(io);
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
   if (files) { for (const s of servers) s.setClientFiles?.(files); }
-  const maxPayload = Math.max(...servers.map((s) => s.maxPayload));
-  // one WebSocket server for every Portio server on this http server: compression is on when one asks for it
-  const deflate = servers.map((s) => s.perMessageDeflate).find((d) => d) || false;
-  const wss = new (wsPeer().WebSocketServer)({
-    noServer: true,
-    maxPayload,
-    clientTracking: false,
-    perMessageDeflate: deflate,
-  });
   // the first server's `destroyUpgrade`, unless one turns it off (then the app's listeners own stray upgrades)
   const destroy = servers.some((s) => s.destroyUpgrade === false)
     ? false
     : servers.find((s) => s.destroyUpgrade)?.destroyUpgrade || { timeout: 1000 };
   const upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
-  wss.on("headers", (lines, req) => {
+  const onHeaders = (lines: string[], req: IncomingMessage) => {
     upgradeHeaders.get(req)?.forEach((v, k) => lines.push(`${k}: ${v}`));
     upgradeHeaders.delete(req);
-  });
+  };
+  // a WebSocket server per Portio server, created on its first upgrade, as each socket.io server has its own:
+  // compression is negotiated only on the paths of servers that ask for it (`perMessageDeflate`)
+  const wssOf = new Map<Servable, import("ws").WebSocketServer>();
+  const wssFor = (server: Servable) => {
+    let wss = wssOf.get(server);
+    if (!wss) {
+      wss = new (wsPeer().WebSocketServer)({
+        noServer: true,
+        maxPayload: server.maxPayload,
+        clientTracking: false,
+        perMessageDeflate: server.perMessageDeflate || false,
+      });
+      wss.on("headers", onHeaders);
+      wssOf.set(server, wss);
+    }
+    return wss;
+  };
 
   const previous = httpServer.listeners("request").slice() as Array<
     (req: IncomingMessage, res: ServerResponse) => void
@@ -150,7 +158,13 @@ export function attach(
     const upgrade = (handler: WebSocketHandler, headers: Headers) => {
       release();
       upgradeHeaders.set(req, headers);
-      wss.handleUpgrade(req, socket, head, (ws) => bindWebSocket(ws, handler, deflate ? deflate.threshold : undefined));
+      const deflate = server.perMessageDeflate;
+      wssFor(server).handleUpgrade(
+        req,
+        socket,
+        head,
+        (ws) => bindWebSocket(ws, handler, deflate ? deflate.threshold : undefined),
+      );
       return undefined;
     };
     withQuery(req);

@@ -93,3 +93,22 @@ test("a binary broadcast (msgpack parser) is framed once and reaches every WebSo
   for (const c of clients) c.close();
   await handle.close();
 });
+
+test("perMessageDeflate is negotiated only on the paths of the servers that ask for it", async () => {
+  const plain = new Server();
+  const deflated = new Server({ path: "/deflate", perMessageDeflate: true });
+  const handle = await serve([plain, deflated], { port: 0, hostname: "127.0.0.1" });
+  const { default: WebSocket } = await import("ws");
+  const extensions = async (path: string) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${handle.port}${path}?EIO=4&transport=websocket`); // offers deflate
+    const headers = await new Promise<Record<string, unknown>>((r, j) => {
+      ws.once("upgrade", (res) => r(res.headers));
+      ws.once("error", j);
+    });
+    ws.close();
+    return String(headers["sec-websocket-extensions"] ?? "");
+  };
+  assert.match(await extensions("/deflate/"), /permessage-deflate/);
+  assert.equal(await extensions("/socket.io/"), "", "a server without perMessageDeflate negotiated it");
+  await handle.close();
+});
