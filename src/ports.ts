@@ -37,8 +37,11 @@ export interface WebSocketLike {
  * to each socket (see rooms/memory.ts).
  */
 export interface Fanout {
-  /** Sends a frame to every subscriber of a topic; `compress` as in `WebSocketLike.send`. */
-  publish(topic: string, frame: string, compress?: boolean): void;
+  /**
+   * Sends a frame (text, or binary such as a msgpack parser's packet) to every subscriber of a topic;
+   * `compress` as in `WebSocketLike.send`.
+   */
+  publish(topic: string, frame: string | Uint8Array, compress?: boolean): void;
 }
 
 /** The core's side of one WebSocket connection; the adapter calls these. */

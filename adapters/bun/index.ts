@@ -35,7 +35,7 @@ export interface BunServer {
   /** The peer address of a request. */
   requestIP(req: Request): { address: string } | null;
   /** Sends a frame to every subscriber of a topic (compressed for those that negotiated it, when `compress`). */
-  publish(topic: string, data: string, compress?: boolean): number;
+  publish(topic: string, data: string | Uint8Array, compress?: boolean): number;
   /** Stops listening. */
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }

@@ -195,7 +195,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
    * open WebSocket with nothing buffered, so a published frame can never overtake a buffered one.
    */
   get topics(): { subscribe(topic: string): void; unsubscribe(topic: string): void } | undefined {
-    if (this.readyState !== "open" || this.transport.name !== "websocket") return undefined;
+    // v3 sessions stay off topics: their binary frames carry a type byte the published v4 frame has not
+    if (this.readyState !== "open" || this.transport.name !== "websocket" || this.protocol === 3) return undefined;
     return (this.transport as WebSocketTransport).topics;
   }
 
