@@ -92,7 +92,18 @@ function msgpackSection() {
   return lines;
 }
 if (msgpackOnly) {
-  process.stdout.write(msgpackSection().join("\n") + "\n");
+  const lines = msgpackSection();
+  lines.splice(
+    2,
+    0,
+    `Run alone: ${
+      new Date().toISOString().slice(0, 16).replace("T", " ")
+    } UTC, results \`${file}\` (${runs.length} runs),`,
+    `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, socket.io ${pkg("socket.io")}, ` +
+      `socket.io-msgpack-parser ${pkg("socket.io-msgpack-parser")}.`,
+    "",
+  );
+  process.stdout.write(lines.join("\n") + "\n");
   process.exit(0);
 }
 
