@@ -88,11 +88,13 @@ export function attach(
   };
   // a WebSocket server per Portio server, created on its first upgrade, as each socket.io server has its own:
   // compression is negotiated only on the paths of servers that ask for it (`perMessageDeflate`)
+  // `ws` is loaded now, not at the first upgrade: a missing peer is named when the app attaches
+  const { WebSocketServer } = wsPeer();
   const wssOf = new Map<Servable, import("ws").WebSocketServer>();
   const wssFor = (server: Servable) => {
     let wss = wssOf.get(server);
     if (!wss) {
-      wss = new (wsPeer().WebSocketServer)({
+      wss = new WebSocketServer({
         noServer: true,
         maxPayload: server.maxPayload,
         clientTracking: false,
