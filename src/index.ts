@@ -41,7 +41,13 @@ export type {
   RawData,
   SharedMessage,
 } from "./engine/packet.ts";
-export type { AllowRequest, CookieOptions, EngineOptions, ResolvedEngineOptions } from "./engine/options.ts";
+export type {
+  AllowRequest,
+  CookieOptions,
+  EngineOptions,
+  PerMessageDeflateOptions,
+  ResolvedEngineOptions,
+} from "./engine/options.ts";
 export type { CorsOptions, CustomOrigin, StaticOrigin } from "./engine/cors.ts";
 export { EngineRequestError, ERROR_CODES, ERROR_MESSAGES } from "./engine/errors.ts";
 export type { ErrorCode } from "./engine/errors.ts";

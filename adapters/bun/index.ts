@@ -34,8 +34,8 @@ export interface BunServer {
   upgrade(req: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
   /** The peer address of a request. */
   requestIP(req: Request): { address: string } | null;
-  /** Sends a frame to every subscriber of a topic. */
-  publish(topic: string, data: string): number;
+  /** Sends a frame to every subscriber of a topic (compressed for those that negotiated it, when `compress`). */
+  publish(topic: string, data: string | Uint8Array, compress?: boolean): number;
   /** Stops listening. */
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
@@ -59,7 +59,8 @@ export interface BunWebSocketHandlers {
   /** Bun refuses larger messages; set to the largest `maxHttpBufferSize` */
   maxPayloadLength: number;
   /** permessage-deflate, when a server asks for it (`perMessageDeflate`); Bun then compresses what is sent with
-   * the compress flag, which the adapter sets for messages of at least the option's `threshold` bytes */
+   * the compress flag, which the adapter sets for messages of at least the option's `threshold` bytes unless
+   * the message says `compress(false)` */
   perMessageDeflate: boolean;
   /**
    * bytes Bun may queue per socket. The core enforces `maxBufferedAmount` itself (after its own sends, and
@@ -104,13 +105,26 @@ function idleSeconds(servers: Timed[], cap: number): number {
   return Math.min(cap, Math.ceil(ms / 1000) + 10);
 }
 
-/** Bun's `server.publish` as Portio's native fan-out; `published` counts frames handed to it. */
-export function bunFanout(server: BunServer): Fanout & { published: number } {
+/**
+ * engine.io's rule for one message: compressed when compression is on (`threshold` defined), the message does
+ * not say `compress(false)`, and it reaches the threshold (string length stands for byte length: the threshold
+ * is a heuristic in ws and engine.io too).
+ */
+function shouldCompress(threshold: number | undefined, data: string | Uint8Array, compress?: boolean): boolean {
+  return threshold !== undefined && compress !== false &&
+    (typeof data === "string" ? data.length : data.byteLength) >= threshold;
+}
+
+/**
+ * Bun's `server.publish` as Portio's native fan-out; `published` counts frames handed to it. `threshold`: the
+ * `perMessageDeflate` threshold when compression is on.
+ */
+export function bunFanout(server: BunServer, threshold?: number): Fanout & { published: number } {
   return {
     published: 0,
-    publish(topic, frame) {
+    publish(topic, frame, compress) {
       this.published++;
-      server.publish(topic, frame);
+      server.publish(topic, frame, shouldCompress(threshold, frame, compress));
     },
   };
 }
@@ -130,7 +144,7 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
       if (!fanoutSet) {
         // room broadcasts go through Bun's native pub/sub (one frame, written by Bun to every subscriber)
         fanoutSet = true;
-        const fanout = bunFanout(server);
+        const fanout = bunFanout(server, threshold);
         for (const s of servers) s.setFanout?.(fanout);
       }
       let upgraded = false;
@@ -157,11 +171,9 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
       closeOnBackpressureLimit: true,
       open(ws) {
         ws.data.handler.onOpen({
-          send: (data) => {
-            // string length stands for byte length: the threshold is a heuristic in ws and engine.io too
-            const compress = threshold !== undefined && data.length >= threshold;
+          send: (data, compress) => {
             // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently
-            if (ws.send(data, compress) === 0) ws.close(1013, "");
+            if (ws.send(data, shouldCompress(threshold, data, compress)) === 0) ws.close(1013, "");
           },
           close: (code, reason) => ws.close(code, reason),
           get bufferedAmount() {

@@ -153,7 +153,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** engine.io's `send`/`write`: a message packet; `callback` runs once the buffer holding it was flushed. */
   send(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
     if (typeof data === "string" && !callback && this.#direct()) {
-      (this.transport as WebSocketTransport).sendText(PACKET_TYPES.message + data);
+      (this.transport as WebSocketTransport).sendText(PACKET_TYPES.message + data, options?.compress);
       this.checkBackpressure();
       return this;
     }
@@ -164,7 +164,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** A broadcast's message: framed once for every session that takes the direct path. */
   sendShared(message: SharedMessage, compress?: boolean): void {
     if (this.#direct()) {
-      (this.transport as WebSocketTransport).sendShared(message);
+      (this.transport as WebSocketTransport).sendShared(message, compress);
       return this.checkBackpressure();
     }
     this.#sendPacket("message", message.data, compress);
@@ -199,7 +199,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
    * open WebSocket with nothing buffered, so a published frame can never overtake a buffered one.
    */
   get topics(): { subscribe(topic: string): void; unsubscribe(topic: string): void } | undefined {
-    if (this.readyState !== "open" || this.transport.name !== "websocket") return undefined;
+    // v3 sessions stay off topics: their binary frames carry a type byte the published v4 frame has not
+    if (this.readyState !== "open" || this.transport.name !== "websocket" || this.protocol === 3) return undefined;
     return (this.transport as WebSocketTransport).topics;
   }
 

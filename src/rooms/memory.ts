@@ -140,22 +140,26 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
 
   /**
    * Publishes through the runtime when that gives the same result as writing to each member: one room,
-   * no exclusions, a single text frame, and no `onAnyOutgoing` listener to call per socket. Members that
-   * are not subscribed (long-polling, mid-upgrade) are written to one by one. Returns false to fall back.
+   * no exclusions, a single frame (text, or binary from a custom parser), and no `onAnyOutgoing` listener to
+   * call per socket. Members that are not subscribed (long-polling, mid-upgrade, Engine.IO v3) are written to
+   * one by one. Returns false to fall back.
    */
   #publish(encoded: ReadonlyArray<string | Uint8Array>, opts: BroadcastOptions): boolean {
     const fanout = this.nsp.fanout;
     if (!fanout || opts.rooms.size !== 1 || (opts.except && opts.except.size) || encoded.length !== 1) return false;
-    const frame = encoded[0];
-    if (typeof frame !== "string" || this.nsp._outgoingListeners > 0) return false;
+    const frame = encoded[0]!;
+    if (this.nsp._outgoingListeners > 0) return false;
     const [room] = opts.rooms as Set<Room> & Iterable<Room>;
     const subscribed = this.#topicMembers.get(room!) ?? 0;
     if (subscribed === 0) return false;
-    fanout.publish(this.#topic(room!), "4" + frame); // engine "message" packet, one WebSocket frame
+    // engine "message" packet, one WebSocket frame (binary as is, v4 only: see EngineSocket.topics);
+    // `compress(false)` reaches the runtime's publish
+    const text = typeof frame === "string";
+    fanout.publish(this.#topic(room!), text ? "4" + frame : frame, opts.flags?.compress);
     const members = this.rooms.get(room!);
     // the runtime queued the frame for each subscriber out of the sessions' sight: after every SWEEP_BYTES
     // published to a room, its subscribers' queues are checked against the slow-consumer bound
-    const published = (this.#publishedBytes.get(room!) ?? 0) + frame.length;
+    const published = (this.#publishedBytes.get(room!) ?? 0) + (text ? frame.length : frame.byteLength);
     if (published < SWEEP_BYTES) this.#publishedBytes.set(room!, published);
     else {
       this.#publishedBytes.delete(room!);
@@ -221,10 +225,11 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     const encoded = this.nsp._encode ? this.nsp._encode(packet) : encode(packet);
     if (this.#publish(encoded, opts)) return;
     const args = packet.data as unknown[];
-    const text = encoded.length === 1 ? encoded[0] : undefined;
-    if (typeof text === "string") {
-      // one frame for everyone: built once, framed once where the runtime can (SharedMessage)
-      const message = new SharedMessage(text);
+    const single = encoded.length === 1 ? encoded[0] : undefined;
+    if (single !== undefined) {
+      // one frame for everyone, text or binary (a msgpack parser's packet): built once, framed once where the
+      // runtime can (SharedMessage)
+      const message = new SharedMessage(single);
       const notify = this.nsp._outgoingListeners > 0;
       this.apply(opts, (socket) => {
         if (notify) socket._notifyOutgoing(args);

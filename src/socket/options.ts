@@ -69,15 +69,8 @@ const SPECS: Record<string, Spec> = {
     type: "a string or binary (Uint8Array, ArrayBuffer): an Engine.IO message",
   },
   path: { check: (v) => isString(v) && (v as string)[0] === "/", type: 'a string starting with "/"' },
-  destroyUpgrade: {
-    check: isBoolean,
-    type: "a boolean",
-    ignored: { unlessValue: () => true, why: "the runtime adapter answers upgrades that are not Portio's" },
-  },
-  destroyUpgradeTimeout: {
-    ...ms,
-    ignored: { unlessValue: () => true, why: "the runtime adapter answers upgrades that are not Portio's" },
-  },
+  destroyUpgrade: { check: isBoolean, type: "a boolean" },
+  destroyUpgradeTimeout: ms,
   addTrailingSlash: { check: isBoolean, type: "a boolean" },
   // socket.io
   serveClient: { check: isBoolean, type: "a boolean" },
@@ -156,6 +149,13 @@ export function checkServerOptions(opts: unknown, logger: Logger): void {
     if (spec.ignored && !spec.ignored.unlessValue(value)) {
       logger.warn(`option "${name}" is accepted for compatibility and ignored: ${spec.ignored.why}`);
     }
+  }
+  if ((opts as { transports?: string[] }).transports?.includes("webtransport")) {
+    // socket.io serves it only with an HTTP/3 server of the app's (@fails-components/webtransport)
+    logger.warn(
+      'transport "webtransport" is accepted for compatibility and not served: no Portio adapter has WebTransport; ' +
+        "clients use WebSocket or polling",
+    );
   }
   const recovery = (opts as { connectionStateRecovery?: Record<string, unknown> }).connectionStateRecovery;
   if (recovery) {

@@ -347,6 +347,11 @@ export class Server<
     return this.engine.opts.perMessageDeflate;
   }
 
+  /** When the Node adapter ends an unanswered upgrade for another path (`destroyUpgrade`), or false. */
+  get destroyUpgrade(): false | { timeout: number } {
+    return this.engine.opts.destroyUpgrade;
+  }
+
   // ---- namespaces ---------------------------------------------------------------------------------------
 
   /** Returns (creating it if needed) a namespace; a RegExp or function makes a dynamic parent namespace. */
