@@ -150,13 +150,6 @@ export function checkServerOptions(opts: unknown, logger: Logger): void {
       logger.warn(`option "${name}" is accepted for compatibility and ignored: ${spec.ignored.why}`);
     }
   }
-  if ((opts as { transports?: string[] }).transports?.includes("webtransport")) {
-    // socket.io serves it only with an HTTP/3 server of the app's (@fails-components/webtransport)
-    logger.warn(
-      'transport "webtransport" is accepted for compatibility and not served: no Portio adapter has WebTransport; ' +
-        "clients use WebSocket or polling",
-    );
-  }
   const recovery = (opts as { connectionStateRecovery?: Record<string, unknown> }).connectionStateRecovery;
   if (recovery) {
     for (const [k, v] of Object.entries(recovery)) {
