@@ -1,0 +1,141 @@
+/**
+ * Runs one case against a server and checks it against the model (model.ts): the session is closed where
+ * the model says it must be, otherwise every CONNECT answer and every ack arrives as predicted (exact
+ * arguments, binary included), no other ack, and a final echo on the same connection still answers.
+ * Resolves with the outcome, or throws an Error saying what was wrong.
+ */
+import assert from "node:assert/strict";
+import type { Case } from "./case.ts";
+import { type Conn, openWs, PollingConn, WsConn } from "./conn.ts";
+import { type Ack, expect, type Expectation } from "./model.ts";
+import type { Receiver } from "./receiver.ts";
+
+/** generous: a loaded 2-core machine runs three runtimes and other helpers' tests */
+const WAIT_MS = Number(process.env.FUZZ_WAIT_MS ?? 8000);
+
+export type Outcome = "closed" | "answered" | "indeterminate";
+
+const nspPart = (nsp: string) => (nsp === "/" ? "" : `${nsp},`);
+
+/** The handshake and CONNECT to "/" (not mutated: the mutations start once the session is usable). */
+async function start(base: string, c: Case): Promise<{ conn: Conn; polling?: PollingConn }> {
+  if (c.transport === "websocket") {
+    const conn = await openWs(base, c.path, "EIO=4&transport=websocket");
+    conn.sendFrame("40");
+    assert.ok(await conn.rx.until(() => conn.rx.replies.length > 0, WAIT_MS), "no answer to the CONNECT to /");
+    conn.rx.replies.length = 0;
+    return { conn };
+  }
+  const conn = await PollingConn.open(base, c.path);
+  const res = await conn.post("40");
+  assert.equal(res.status, 200, `CONNECT POST: ${res.status} ${res.body}`);
+  assert.ok(await conn.rx.until(() => conn.rx.replies.length > 0, WAIT_MS), "no answer to the CONNECT to /");
+  conn.rx.replies.length = 0;
+  return { conn, polling: conn };
+}
+
+/** The probe sequence of an upgrade case; returns the connection the session then lives on. */
+async function upgrade(base: string, c: Case, polling: PollingConn, want: NonNullable<Expectation["upgrade"]>) {
+  const rx = polling.rx;
+  const ws = await openWs(base, c.path, `EIO=4&transport=websocket&sid=${encodeURIComponent(polling.sid)}`, rx);
+  let wsClosed = false;
+  ws.ws.removeAllListeners("close");
+  ws.ws.on("close", () => (wsClosed = true));
+  let pongs = 0;
+  for (const f of c.probe!) {
+    if (f === "5" && want.upgraded) {
+      // the server releases a parked GET when the upgrade completes (with a noop), as after a probe
+      ws.sendFrame(f);
+      await polling.stopPolling(WAIT_MS);
+      assert.ok(!rx.closed, "the session closed during the upgrade");
+      rx.pong = () => ws.sendFrame("3");
+      ws.ws.on("close", () => rx.setClosed());
+      return ws;
+    }
+    ws.sendFrame(f);
+    if (f === "2probe" && (want.pongs > pongs)) {
+      pongs++;
+      assert.ok(await rx.until(() => rx.probePongs >= pongs, WAIT_MS), `no 3probe for probe ${pongs}`);
+    }
+  }
+  if (want.wsClosed) {
+    const deadline = Date.now() + WAIT_MS;
+    while (!wsClosed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(wsClosed, "the probing WebSocket should be closed after a bad probe frame");
+  } else {
+    void ws.close();
+  }
+  return polling;
+}
+
+/** JSON with bytes as hex: compares arguments of any depth without recursion of our own */
+const show = (v: unknown) =>
+  JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? { $bytes: Buffer.from(x).toString("hex") } : x));
+const sameAck = (a: Ack, b: Ack) => a.nsp === b.nsp && a.id === b.id && show(a.args) === show(b.args);
+
+export async function drive(base: string, c: Case): Promise<Outcome> {
+  const want = expect(c);
+  const { conn: first, polling } = await start(base, c);
+  let conn: Conn = first;
+  try {
+    if (c.probe) conn = await upgrade(base, c, polling!, want.upgrade!);
+    const rx: Receiver = conn.rx;
+    const last = want.closeAt ?? c.steps.length - 1;
+    for (let i = 0; i <= last && i < c.steps.length; i++) {
+      const res = await conn.send(c.steps[i]!);
+      if (res && want.closeAt !== i && !want.indeterminate) {
+        assert.deepEqual(res, { status: 200, body: "ok" }, `POST of step ${i}`);
+      }
+      if (res && ![200, 400, 413].includes(res.status)) {
+        assert.fail(`POST of step ${i} answered ${res.status}: ${res.body}`);
+      }
+      if (want.closeAt === i || want.indeterminate) continue;
+      for (const reply of want.replies[i] ?? []) {
+        const got = await rx.until(() => rx.replies.length > 0, WAIT_MS);
+        assert.ok(
+          got,
+          `${rx.closed ? "closed" : "no answer"} instead of the ${reply.kind} for ${reply.nsp} (step ${i})`,
+        );
+        assert.deepEqual(rx.replies.shift(), reply, `answer to the CONNECT in step ${i}`);
+      }
+    }
+    if (want.indeterminate) return "indeterminate";
+    if (want.closeAt !== undefined) {
+      assert.ok(
+        await rx.until(() => rx.closed, WAIT_MS),
+        `the server should close the session after step ${want.closeAt} (${want.why})`,
+      );
+      return "closed";
+    }
+    // the final probe: an echo on the same connection, after everything the case sent
+    const probe = want.probe!;
+    const send = (packet: string) => conn instanceof WsConn ? conn.sendFrame(packet) : conn.send({ body: packet });
+    if (probe.reconnect) {
+      await send("40");
+      assert.ok(
+        await rx.until(() => rx.replies.length > 0, WAIT_MS),
+        `${rx.closed ? "closed" : "no answer"} (CONNECT again)`,
+      );
+    }
+    const probeId = 987654321;
+    await send(`42${nspPart(probe.nsp)}${probeId}["echo","probe ${c.index}"]`);
+    const answered = await rx.until(() => rx.acks.some((a) => a.id === probeId && a.nsp === probe.nsp), WAIT_MS);
+    assert.ok(
+      answered,
+      rx.closed
+        ? `closed unexpectedly${rx.bad.length ? ": " + rx.bad.join(", ") : ""}`
+        : "the final echo was not answered",
+    );
+    assert.deepEqual(rx.bad, [], "the server sent something no client can decode");
+    const acks = rx.acks.filter((a) => !(a.id === probeId && a.nsp === probe.nsp));
+    const missing = want.acks.filter((w) => !w.optional && !acks.some((a) => sameAck(a, w)));
+    const extra = acks.filter((a) => !want.acks.some((w) => sameAck(a, w)));
+    if (missing.length || extra.length) {
+      assert.fail(`acks differ from the model: missing ${show(missing)}; unexpected ${show(extra)}`);
+    }
+    return "answered";
+  } finally {
+    await conn.close();
+    if (polling && conn !== polling) await polling.close();
+  }
+}
