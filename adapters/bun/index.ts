@@ -160,8 +160,9 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
           send: (data) => {
             // string length stands for byte length: the threshold is a heuristic in ws and engine.io too
             const compress = threshold !== undefined && data.length >= threshold;
-            // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently
-            if (ws.send(data, compress) === 0) ws.close(1013, "");
+            // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently.
+            // An empty frame (a 0-byte attachment) is sent all the same and also answers 0: not a drop
+            if (ws.send(data, compress) === 0 && data.length > 0) ws.close(1013, "");
           },
           close: (code, reason) => ws.close(code, reason),
           get bufferedAmount() {
