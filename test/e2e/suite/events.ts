@@ -51,8 +51,12 @@ const section: Section = (target) => {
         const c = client(target(), "/", { transports });
         await settled(c, transports);
         const res = await new Promise<unknown[]>((resolve, reject) =>
-          c.timeout(3000).emit("echo", new Uint8Array(0), "after", (err: Error | null, ...a: unknown[]) =>
-            err ? reject(err) : resolve(a))
+          c.timeout(3000).emit(
+            "echo",
+            new Uint8Array(0),
+            "after",
+            (err: Error | null, ...a: unknown[]) => err ? reject(err) : resolve(a),
+          )
         );
         assert.equal((res[0] as ArrayBuffer).byteLength, 0);
         assert.equal(res[1], "after");
