@@ -28,6 +28,7 @@ for (const name of Object.keys(RUNTIMES).filter((n) => !only || only.includes(n)
         seed: SEED,
         cases: CASES,
         alive: () => target.alive(),
+        logs: () => target.logs(),
         maxFailures: 3,
       });
       const mib = (n: number | null | undefined) => (n == null ? "n/a" : (n / 1024 / 1024).toFixed(1));

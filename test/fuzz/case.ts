@@ -16,7 +16,7 @@ export interface Case {
   seed: number;
   index: number;
   transport: Transport;
-  /** "/socket.io/" (the main server) or "/limits/" (maxHttpBufferSize 1000) */
+  /** "/socket.io/" (the main server) or "/small/" (maxHttpBufferSize 1000) */
   path: string;
   /** upgrade cases: the frames sent on the probing WebSocket, one at a time */
   probe?: WsFrame[];
@@ -26,8 +26,8 @@ export interface Case {
 }
 
 export const MAIN = "/socket.io/";
-export const LIMITS = "/limits/";
-/** maxHttpBufferSize of the fixture's /limits/ server */
+export const LIMITS = "/small/";
+/** maxHttpBufferSize of the fixture's /small/ server */
 export const LIMIT = 1000;
 
 export const isTextFrame = (f: WsFrame): f is string => typeof f === "string";

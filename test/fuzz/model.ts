@@ -254,7 +254,7 @@ const NONE = new Set<string>();
 
 /** The fixture's listeners per namespace (test/fixture/app.ts): an event nobody listens to gets no ack. */
 function handlersOf(path: string, nsp: string): { echo: boolean; numeric: boolean; others: Set<string> } {
-  if (path === LIMITS) return { echo: nsp === "/", numeric: false, others: new Set(["log"]) };
+  if (path === LIMITS) return { echo: nsp === "/", numeric: false, others: NONE };
   if (nsp === "/") return { echo: true, numeric: true, others: FIXTURE_EVENTS };
   if (nsp === "/custom") return { echo: true, numeric: false, others: NONE };
   if (/^\/dyn-\d+$/.test(nsp)) return { echo: true, numeric: false, others: new Set(["data"]) };

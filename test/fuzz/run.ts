@@ -57,6 +57,7 @@ for (const runtime of runtimes) {
       concurrency: Number(option("concurrency") ?? 4),
       maxFailures: Number(option("max-failures") ?? 10),
       alive: () => target.alive(),
+      logs: () => target.logs(),
       log: (line) => console.log(`${runtime}: ${line}`),
     });
     const mib = (n: number | null | undefined) => (n == null ? "n/a" : (n / 1024 / 1024).toFixed(1));

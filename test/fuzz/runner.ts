@@ -25,6 +25,8 @@ export interface RunOptions {
   maxFailures?: number;
   /** whether the server process still runs */
   alive(): boolean;
+  /** the server's stderr so far (its last lines go into the report when it died) */
+  logs?(): string;
   /** the heap may end at most this far above its baseline (default 16 MiB) */
   heapSlack?: number;
   log?(line: string): void;
@@ -104,16 +106,26 @@ export async function runFuzz(o: RunOptions): Promise<RunResult> {
   };
 
   let next = from;
+  const inFlight = new Set<number>();
   const pool = async (until: number) => {
     const worker = async () => {
       while (failures.length < maxFailures && next < until && Date.now() < deadline && o.alive()) {
         const index = next++;
         const c = generate(o.seed, index);
+        inFlight.add(index);
         try {
           outcomes[await drive(o.url, c)]++;
         } catch (err) {
-          const message = (err as Error).message;
-          fail({ index, message: message.length > 1500 ? message.slice(0, 1500) + "…" : message, detail: showCase(c) });
+          let message = (err as Error).message;
+          if (message.length > 1500) message = message.slice(0, 1500) + "…";
+          if (!o.alive()) {
+            // which case killed it: one of those in flight; each replays alone
+            message = `the server process died (cases in flight: ${[...inFlight].join(", ")}); this case: ${message}`;
+          }
+          const logs = o.alive() ? "" : `\nserver stderr (end):\n${(o.logs?.() ?? "").slice(-2000)}`;
+          fail({ index, message, detail: showCase(c) + logs });
+        } finally {
+          inFlight.delete(index);
         }
         result.cases++;
         if (result.cases % healthEvery === 0) await health(index);
