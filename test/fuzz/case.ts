@@ -1,6 +1,9 @@
 /** The shape of one fuzz case, shared by the generator, the model (oracle) and the wire driver. */
 
-export type Transport = "websocket" | "polling" | "upgrade";
+import type { RawFrames } from "./framing.ts";
+
+/** "frames": a raw TCP connection sending hand-built WebSocket frames (framing.ts) */
+export type Transport = "websocket" | "polling" | "upgrade" | "frames";
 
 /** A WebSocket frame: text, binary, or a text frame of raw bytes (possibly invalid UTF-8). */
 export type WsFrame = string | Uint8Array | { textBytes: Uint8Array };
@@ -21,6 +24,8 @@ export interface Case {
   /** upgrade cases: the frames sent on the probing WebSocket, one at a time */
   probe?: WsFrame[];
   steps: Step[];
+  /** "frames" cases: the frames and the RFC 6455 outcome */
+  raw?: RawFrames;
   /** the mutations applied, for the failure report */
   mutations: string[];
 }
@@ -43,5 +48,9 @@ export function showCase(c: Case): string {
     `  step ${i}: ` + ("body" in s ? `POST ${showFrame(s.body)}` : s.frames.map(showFrame).join(", "))
   );
   const probe = c.probe ? [`  probe: ${c.probe.map(showFrame).join(", ")}`] : [];
+  if (c.raw) {
+    const bytes = c.raw.chunks.map((b) => Buffer.from(b).toString("hex").slice(0, 120)).join(" | ");
+    probe.push(`  ${c.raw.rule} (expect ${c.raw.expect}${c.raw.end ? ", then FIN" : ""}): ${bytes}`);
+  }
   return [`${c.transport} ${c.path} mutations: ${c.mutations.join("; ") || "none"}`, ...probe, ...steps].join("\n");
 }

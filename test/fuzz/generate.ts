@@ -5,6 +5,7 @@
 import { type Case, LIMITS, MAIN, type Step, type Transport, type WsFrame } from "./case.ts";
 import { Rng } from "./prng.ts";
 import { type Logical, validTraffic } from "./traffic.ts";
+import { rawFrames } from "./framing.ts";
 import { invalidUtf8, mutateBody, mutateFrames, mutateText, oversize } from "./mutate.ts";
 
 const toPolling = (f: string | Uint8Array) => (typeof f === "string" ? f : "b" + Buffer.from(f).toString("base64"));
@@ -25,8 +26,13 @@ const PROBES: WsFrame[][] = [
 
 export function generate(seed: number, index: number): Case {
   const rng = Rng.forCase(seed, index);
-  const transport = rng.weighted<Transport>([[10, "websocket"], [10, "polling"], [1, "upgrade"]]);
+  const transport = rng.weighted<Transport>([[10, "websocket"], [10, "polling"], [1, "upgrade"], [1, "frames"]]);
   const mutations: string[] = [];
+  if (transport === "frames") {
+    const small = rng.chance(0.15);
+    const raw = rawFrames(rng, small);
+    return { seed, index, transport, path: small ? LIMITS : MAIN, steps: [], raw, mutations: [raw.rule] };
+  }
   if (transport === "upgrade") {
     const probe = rng.pick(PROBES).slice();
     return { seed, index, transport, path: MAIN, probe, steps: [], mutations: [`probe sequence`] };
@@ -88,5 +94,12 @@ export function generate(seed: number, index: number): Case {
       mutations.push(label);
     }
   }
-  return { seed, index, transport, path, steps, mutations };
+  return { seed, index, transport, path, steps: steps.map(wellFormed), mutations };
+}
+
+/** UTF-8 has no lone surrogates: what goes on the wire (and what the model must see) has U+FFFD instead */
+const utf8 = (s: string) => Buffer.from(s, "utf8").toString("utf8");
+function wellFormed(step: Step): Step {
+  if ("body" in step) return { body: utf8(step.body) };
+  return { frames: step.frames.map((f) => (typeof f === "string" ? utf8(f) : f)) };
 }

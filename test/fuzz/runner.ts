@@ -25,6 +25,8 @@ export interface RunOptions {
   maxFailures?: number;
   /** whether the server process still runs */
   alive(): boolean;
+  /** framing rules this runtime's WebSocket server does not enforce (runtimes.ts FRAMING_DIFFERENCES) */
+  tolerated?: Record<string, string>;
   /** the server's stderr so far (its last lines go into the report when it died) */
   logs?(): string;
   /** the heap may end at most this far above its baseline (default 16 MiB) */
@@ -114,7 +116,7 @@ export async function runFuzz(o: RunOptions): Promise<RunResult> {
         const c = generate(o.seed, index);
         inFlight.add(index);
         try {
-          outcomes[await drive(o.url, c)]++;
+          outcomes[await drive(o.url, c, o.tolerated)]++;
         } catch (err) {
           let message = (err as Error).message;
           if (message.length > 1500) message = message.slice(0, 1500) + "…";
