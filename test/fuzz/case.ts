@@ -1,9 +1,13 @@
 /** The shape of one fuzz case, shared by the generator, the model (oracle) and the wire driver. */
 
 import type { RawFrames } from "./framing.ts";
+import type { HttpCase } from "./http.ts";
 
-/** "frames": a raw TCP connection sending hand-built WebSocket frames (framing.ts) */
-export type Transport = "websocket" | "polling" | "upgrade" | "frames";
+/**
+ * "frames": a raw TCP connection sending hand-built WebSocket frames (framing.ts); "http": a bad Engine.IO
+ * request next to a live polling session (http.ts)
+ */
+export type Transport = "websocket" | "polling" | "upgrade" | "frames" | "http";
 
 /** A WebSocket frame: text, binary, or a text frame of raw bytes (possibly invalid UTF-8). */
 export type WsFrame = string | Uint8Array | { textBytes: Uint8Array };
@@ -26,6 +30,7 @@ export interface Case {
   steps: Step[];
   /** "frames" cases: the frames and the RFC 6455 outcome */
   raw?: RawFrames;
+  http?: HttpCase;
   /** the mutations applied, for the failure report */
   mutations: string[];
 }
@@ -48,6 +53,9 @@ export function showCase(c: Case): string {
     `  step ${i}: ` + ("body" in s ? `POST ${showFrame(s.body)}` : s.frames.map(showFrame).join(", "))
   );
   const probe = c.probe ? [`  probe: ${c.probe.map(showFrame).join(", ")}`] : [];
+  if (c.http) {
+    probe.push(`  ${c.http.method} ?${c.http.query} → 400 code ${c.http.code}`);
+  }
   if (c.raw) {
     const bytes = c.raw.chunks.map((b) => Buffer.from(b).toString("hex").slice(0, 120)).join(" | ");
     probe.push(`  ${c.raw.rule} (expect ${c.raw.expect}${c.raw.end ? ", then FIN" : ""}): ${bytes}`);

@@ -10,6 +10,7 @@ import { type Conn, openWs, PollingConn, WsConn } from "./conn.ts";
 import { type Ack, expect, type Expectation } from "./model.ts";
 import type { Receiver } from "./receiver.ts";
 import { runRawFrames } from "./framing.ts";
+import { messageOf } from "./http.ts";
 
 /** generous: a loaded 2-core machine runs three runtimes and other helpers' tests */
 const WAIT_MS = Number(process.env.FUZZ_WAIT_MS ?? 8000);
@@ -77,6 +78,31 @@ const show = (v: unknown) =>
   JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? { $bytes: Buffer.from(x).toString("hex") } : x));
 const sameAck = (a: Ack, b: Ack) => a.nsp === b.nsp && a.id === b.id && show(a.args) === show(b.args);
 
+/** A bad request next to a live polling session: its 400, then the session closed or still answering. */
+async function httpRequest(base: string, c: Case): Promise<Outcome> {
+  const h = c.http!;
+  const session = await PollingConn.open(base, c.path);
+  try {
+    assert.equal((await session.post("40")).status, 200);
+    assert.ok(await session.rx.until(() => session.rx.replies.length > 0, WAIT_MS), "no answer to the CONNECT to /");
+    const query = h.query.replace("{sid-1}", session.sid.slice(0, -1)).replace("{sid}", session.sid);
+    const res = await fetch(`${base}${c.path}?${query}`, {
+      method: h.method,
+      body: h.method === "GET" ? undefined : "40",
+      signal: AbortSignal.timeout(WAIT_MS),
+    });
+    const body = await res.text();
+    assert.equal(res.status, 400, `${h.method} ?${query}: ${res.status} ${body.slice(0, 200)}`);
+    assert.deepEqual(JSON.parse(body), { code: h.code, message: messageOf(h.code) }, `${h.method} ?${query}`);
+    await session.post('42777["echo","after"]');
+    const ok = await session.rx.until(() => session.rx.acks.some((a) => a.id === 777), WAIT_MS);
+    assert.ok(ok, `the live session ${session.rx.closed ? "was closed" : "stopped answering"} after the bad request`);
+    return "answered";
+  } finally {
+    await session.close();
+  }
+}
+
 /** `tolerated`: framing rules the runtime's WebSocket server does not enforce (runtimes.ts) */
 export async function drive(base: string, c: Case, tolerated: Record<string, string> = {}): Promise<Outcome> {
   if (c.raw) {
@@ -85,6 +111,7 @@ export async function drive(base: string, c: Case, tolerated: Record<string, str
     if (wrong) assert.fail(wrong);
     return c.raw.expect === "closed" ? "closed" : "answered";
   }
+  if (c.http) return await httpRequest(base, c);
   const want = expect(c);
   const { conn: first, polling } = await start(base, c);
   let conn: Conn = first;

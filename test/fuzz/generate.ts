@@ -6,6 +6,7 @@ import { type Case, LIMITS, MAIN, type Step, type Transport, type WsFrame } from
 import { Rng } from "./prng.ts";
 import { type Logical, validTraffic } from "./traffic.ts";
 import { rawFrames } from "./framing.ts";
+import { httpCase } from "./http.ts";
 import { invalidUtf8, mutateBody, mutateFrames, mutateText, oversize } from "./mutate.ts";
 
 const toPolling = (f: string | Uint8Array) => (typeof f === "string" ? f : "b" + Buffer.from(f).toString("base64"));
@@ -26,8 +27,15 @@ const PROBES: WsFrame[][] = [
 
 export function generate(seed: number, index: number): Case {
   const rng = Rng.forCase(seed, index);
-  const transport = rng.weighted<Transport>([[10, "websocket"], [10, "polling"], [1, "upgrade"], [1, "frames"]]);
+  const transport = rng.weighted<Transport>([[10, "websocket"], [10, "polling"], [1, "upgrade"], [1, "frames"], [
+    1,
+    "http",
+  ]]);
   const mutations: string[] = [];
+  if (transport === "http") {
+    const http = httpCase(rng);
+    return { seed, index, transport, path: MAIN, steps: [], http, mutations: [http.rule] };
+  }
   if (transport === "frames") {
     const small = rng.chance(0.15);
     const raw = rawFrames(rng, small);
