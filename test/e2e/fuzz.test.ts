@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Target } from "./harness.ts";
 import { runFuzz } from "../fuzz/runner.ts";
-import { FRAMING_DIFFERENCES, RUNTIMES, startRuntime } from "../fuzz/runtimes.ts";
+import { RUNTIME_DIFFERENCES, RUNTIMES, startRuntime } from "../fuzz/runtimes.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 const CASES = Number(process.env.FUZZ_CASES ?? 2000);
@@ -29,7 +29,7 @@ for (const name of Object.keys(RUNTIMES).filter((n) => !only || only.includes(n)
         cases: CASES,
         alive: () => target.alive(),
         logs: () => target.logs(),
-        tolerated: FRAMING_DIFFERENCES[name],
+        tolerated: RUNTIME_DIFFERENCES[name],
         maxFailures: 3,
       });
       const mib = (n: number | null | undefined) => (n == null ? "n/a" : (n / 1024 / 1024).toFixed(1));

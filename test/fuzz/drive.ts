@@ -5,7 +5,7 @@
  * Resolves with the outcome, or throws an Error saying what was wrong.
  */
 import assert from "node:assert/strict";
-import type { Case } from "./case.ts";
+import { type Case, JSON_KEYS } from "./case.ts";
 import { type Conn, openWs, PollingConn, WsConn } from "./conn.ts";
 import { type Ack, expect, type Expectation } from "./model.ts";
 import type { Receiver } from "./receiver.ts";
@@ -76,6 +76,18 @@ async function upgrade(base: string, c: Case, polling: PollingConn, want: NonNul
 /** JSON with bytes as hex: compares arguments of any depth without recursion of our own */
 const show = (v: unknown) =>
   JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? { $bytes: Buffer.from(x).toString("hex") } : x));
+/** the same values in the same places, object keys left out */
+const shape = (v: unknown) =>
+  JSON.stringify(
+    v,
+    (_k, x) =>
+      x instanceof Uint8Array
+        ? { $bytes: Buffer.from(x).toString("hex") }
+        : x && typeof x === "object" && !Array.isArray(x)
+        ? Object.values(x)
+        : x,
+  );
+const sameShape = (a: Ack, b: Ack) => a.nsp === b.nsp && a.id === b.id && shape(a.args) === shape(b.args);
 const sameAck = (a: Ack, b: Ack) => a.nsp === b.nsp && a.id === b.id && show(a.args) === show(b.args);
 
 /** A bad request next to a live polling session: its 400, then the session closed or still answering. */
@@ -168,6 +180,9 @@ export async function drive(base: string, c: Case, tolerated: Record<string, str
     const acks = rx.acks.filter((a) => !(a.id === probeId && a.nsp === probe.nsp));
     const missing = want.acks.filter((w) => !w.optional && !acks.some((a) => sameAck(a, w)));
     const extra = acks.filter((a) => !want.acks.some((w) => sameAck(a, w)));
+    if (missing.length && tolerated[JSON_KEYS] && missing.every((m) => extra.some((e) => sameShape(m, e)))) {
+      return "indeterminate"; // the runtime's JSON.parse renamed a key (runtimes.ts)
+    }
     if (missing.length || extra.length) {
       assert.fail(`acks differ from the model: missing ${show(missing)}; unexpected ${show(extra)}`);
     }

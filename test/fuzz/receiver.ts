@@ -121,7 +121,9 @@ export class Receiver {
     if (p.type === 0) this.replies.push({ kind: "connect", nsp: p.nsp });
     else if (p.type === 4) this.replies.push({ kind: "connect_error", nsp: p.nsp });
     else if (p.type === 3 || p.type === 6) {
-      this.acks.push({ nsp: p.nsp, id: p.id!, args: resolvePlaceholders(p.data, p.bins) as unknown[] });
+      // only a binary ack has placeholders: in a text one, a placeholder-shaped object is just data
+      const args = p.type === 6 ? resolvePlaceholders(p.data, p.bins) : p.data;
+      this.acks.push({ nsp: p.nsp, id: p.id!, args: args as unknown[] });
     }
     this.#changed();
   }

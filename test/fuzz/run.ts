@@ -15,7 +15,7 @@ import { drive } from "./drive.ts";
 import { expect } from "./model.ts";
 import { generate } from "./generate.ts";
 import { runFuzz } from "./runner.ts";
-import { FRAMING_DIFFERENCES, RUNTIMES, startRuntime } from "./runtimes.ts";
+import { RUNTIME_DIFFERENCES, RUNTIMES, startRuntime } from "./runtimes.ts";
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,7 +40,7 @@ for (const runtime of runtimes) {
       console.log(showCase(c));
       console.log("model:", JSON.stringify(expect(c), (_k, v) => (v instanceof Uint8Array ? `<${v.length}B>` : v)));
       try {
-        console.log(`${runtime}: ${await drive(target.url, c, FRAMING_DIFFERENCES[runtime])}`);
+        console.log(`${runtime}: ${await drive(target.url, c, RUNTIME_DIFFERENCES[runtime])}`);
       } catch (err) {
         failed = true;
         console.log(`${runtime}: FAIL ${(err as Error).message}`);
@@ -58,7 +58,7 @@ for (const runtime of runtimes) {
       maxFailures: Number(option("max-failures") ?? 10),
       alive: () => target.alive(),
       logs: () => target.logs(),
-      tolerated: FRAMING_DIFFERENCES[runtime],
+      tolerated: RUNTIME_DIFFERENCES[runtime],
       log: (line) => console.log(`${runtime}: ${line}`),
     });
     const mib = (n: number | null | undefined) => (n == null ? "n/a" : (n / 1024 / 1024).toFixed(1));

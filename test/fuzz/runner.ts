@@ -25,7 +25,7 @@ export interface RunOptions {
   maxFailures?: number;
   /** whether the server process still runs */
   alive(): boolean;
-  /** framing rules this runtime's WebSocket server does not enforce (runtimes.ts FRAMING_DIFFERENCES) */
+  /** framing rules this runtime's WebSocket server does not enforce (runtimes.ts RUNTIME_DIFFERENCES) */
   tolerated?: Record<string, string>;
   /** the server's stderr so far (its last lines go into the report when it died) */
   logs?(): string;
