@@ -105,7 +105,8 @@ export class PollingConn implements Conn {
         if (!this.#stopped) this.rx.setClosed(); // the server dropped the request
         return;
       }
-      if (status === 400) return this.rx.setClosed();
+      // once stopped (an upgrade under way), a GET that reached the server after the upgrade is refused: expected
+      if (status === 400) return this.#stopped ? undefined : this.rx.setClosed();
       if (status !== 200) {
         this.rx.bad.push(`GET answered ${status}: ${body.slice(0, 80)}`);
         return this.rx.setClosed();

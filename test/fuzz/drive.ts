@@ -50,8 +50,9 @@ async function upgrade(base: string, c: Case, polling: PollingConn, want: NonNul
       // once), then "5"; a GET reaching the server after the upgrade would be refused. With no probe, no noop
       // comes: "5" first, and the upgrade releases the parked GET
       if (pongs > 0) await polling.stopPolling(WAIT_MS);
+      const stopped = polling.stopPolling(WAIT_MS); // no new GET from here; one in flight may now get a 400
       ws.sendFrame(f);
-      await polling.stopPolling(WAIT_MS);
+      await stopped;
       assert.ok(!rx.closed, "the session closed during the upgrade");
       rx.pong = () => ws.sendFrame("3");
       ws.ws.on("close", () => rx.setClosed());

@@ -5,7 +5,8 @@
  *   npm run fuzz -- --runtime deno --seed 7 --cases 100000
  *   npm run fuzz -- --duration 600                      ten minutes per runtime
  *   npm run fuzz -- --runtime bun --seed 7 --case 4242  replay one case: print it, run it alone
- *   --concurrency 4, --from 0, --max-failures 10, --heap-slack 16 (MiB over the heap after warm-up)
+ *   --concurrency 4, --from 0, --max-failures 10, --heap-slack 8 (MiB over the heap after warm-up),
+ *   --only websocket,polling,upgrade,frames,http (skip the other cases, to narrow a failure down)
  *
  * Prints the seed first, and for every failure its case index and the one-line command that replays it.
  * Exits 1 on any failure.
@@ -57,7 +58,8 @@ for (const runtime of runtimes) {
       durationMs: duration ? Number(duration) * 1000 : undefined,
       concurrency: Number(option("concurrency") ?? 4),
       maxFailures: Number(option("max-failures") ?? 10),
-      heapSlack: Number(option("heap-slack") ?? 16) * 1024 * 1024,
+      heapSlack: Number(option("heap-slack") ?? 8) * 1024 * 1024,
+      only: option("only")?.split(","),
       alive: () => target.alive(),
       logs: () => target.logs(),
       tolerated: RUNTIME_DIFFERENCES[runtime],

@@ -28,5 +28,7 @@ export const RUNTIME_DIFFERENCES: Record<string, Record<string, string>> = {
 export function startRuntime(name: string): Promise<Target> {
   const cmd = RUNTIMES[name];
   if (!cmd) throw new Error(`unknown runtime ${name} (one of ${Object.keys(RUNTIMES).join(", ")})`);
-  return startProcess(name, cmd);
+  // recovery sessions kept 1 s instead of 30 (swept every second): what the heap holds at the end of a run is
+  // then what the run left behind, not the sessions of its last 30-60 s still waiting for a reconnect
+  return startProcess(name, cmd, { FIXTURE_RECOVERY_MS: "1000" });
 }
