@@ -172,8 +172,9 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
       open(ws) {
         ws.data.handler.onOpen({
           send: (data, compress) => {
-            // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently
-            if (ws.send(data, shouldCompress(threshold, data, compress)) === 0) ws.close(1013, "");
+            // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently.
+            // An empty frame (a 0-byte attachment) is sent all the same and also answers 0: not a drop
+            if (ws.send(data, shouldCompress(threshold, data, compress)) === 0 && data.length > 0) ws.close(1013, "");
           },
           close: (code, reason) => ws.close(code, reason),
           get bufferedAmount() {
