@@ -1,8 +1,10 @@
 /**
  * The shared bench-server contract (../../shared/bench/README.md) written once against Portio's core:
  * join (acked), bcast to a room (sender included), echo with ack. Each runtime entry only serves it.
+ * `PARSER=msgpack` in the environment switches it to socket.io-msgpack-parser (the msgpack variant).
  */
 import { Server } from "../src/index.ts";
+import msgpackParser from "socket.io-msgpack-parser";
 
 type Ack = (...args: unknown[]) => void;
 
@@ -10,6 +12,8 @@ export function benchServer(env: (name: string) => string | undefined): Server {
   const io = new Server({
     pingInterval: Number(env("PING_INTERVAL") ?? 25000),
     pingTimeout: Number(env("PING_TIMEOUT") ?? 20000),
+    // PARSER=msgpack: the msgpack variant (bench/msgpack.sh)
+    parser: env("PARSER") === "msgpack" ? msgpackParser : undefined,
   });
   io.on("connection", (socket) => {
     socket.on("join", (room: string, ack?: Ack) => {

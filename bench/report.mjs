@@ -5,7 +5,9 @@ import fs from "node:fs";
 import os from "node:os";
 import { execFileSync } from "node:child_process";
 
-const file = process.argv[2];
+// `--msgpack FILE`: only the msgpack section (bench/msgpack.sh run alone)
+const msgpackOnly = process.argv[2] === "--msgpack";
+const file = process.argv[msgpackOnly ? 3 : 2];
 const runs = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
   .filter((r) => r.ok);
 const median = (xs) => {
@@ -48,6 +50,62 @@ const pkg = (name) => {
     return "?";
   }
 };
+
+/** The msgpack variant (bench/msgpack.sh): Portio and socket.io side by side, both with socket.io-msgpack-parser. */
+function msgpackSection() {
+  const rts = ["node", "bun"].filter((rt) => runs.some((r) => r.label === `portio-${rt}-msgpack`));
+  if (!rts.length) return [];
+  const lines = ["## msgpack parser: Portio and socket.io, both with socket.io-msgpack-parser", ""];
+  lines.push(
+    "`bench/msgpack.sh` (part of `npm run bench`; alone: `npm run bench:msgpack`). The shared generator speaks JSON",
+    "text frames only, so it runs with bench/msgpack-ws.cjs as its `ws`: the real ws, translating at the generator's",
+    "edge (the servers see msgpack binary frames only; the translation costs the generator's CPU, so msgs/s and",
+    "acks/s are lower than in the JSON tables above; server CPU µs per operation is the figure that compares).",
+    "Fan-out with 1000 subscribers as above but 200 measured broadcasts (the slower generator would not fit its time",
+    "limit with 1000); echo as above. Medians of the rounds, servers of one runtime alternating.",
+    "",
+  );
+  lines.push(
+    `| scenario | ${
+      rts.map((rt) => `portio-${rt}-msgpack | socketio-${rt}-msgpack | socket.io ÷ Portio`).join(" | ")
+    } |`,
+  );
+  lines.push(`| --- | ${rts.map(() => "--- | --- | ---").join(" | ")} |`);
+  for (const [title, sc, extra] of [["fan-out, µs per delivered msg", "fanout"], ["echo, µs per ack", "echo", true]]) {
+    const cells = rts.map((rt) => {
+      const cell = (l) =>
+        n(l, sc)
+          ? `${f(m(l, sc, "us"), 2)} (${f(m(l, sc, "rate"))}/s${extra ? `; p99 ${f(m(l, sc, "p99"), 2)} ms` : ""})`
+          : "–";
+      const ratio = m(`socketio-${rt}-msgpack`, sc, "us") / m(`portio-${rt}-msgpack`, sc, "us");
+      return `${cell(`portio-${rt}-msgpack`)} | ${cell(`socketio-${rt}-msgpack`)} | ${
+        Number.isFinite(ratio) ? ratio.toFixed(2) + "×" : "–"
+      }`;
+    });
+    lines.push(`| ${title} | ${cells.join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    `Rounds per server: ${rts.map((rt) => `${rt} ${n(`portio-${rt}-msgpack`, "fanout")}`).join(", ")}.`,
+    "",
+  );
+  return lines;
+}
+if (msgpackOnly) {
+  const lines = msgpackSection();
+  lines.splice(
+    2,
+    0,
+    `Run alone: ${
+      new Date().toISOString().slice(0, 16).replace("T", " ")
+    } UTC, results \`${file}\` (${runs.length} runs),`,
+    `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, socket.io ${pkg("socket.io")}, ` +
+      `socket.io-msgpack-parser ${pkg("socket.io-msgpack-parser")}.`,
+    "",
+  );
+  process.stdout.write(lines.join("\n") + "\n");
+  process.exit(0);
+}
 
 const out = [];
 out.push("# Benchmarks", "");
@@ -132,6 +190,7 @@ for (
   out.push(`| ${title} | ${f(vsLimit("node", sc, key), 2)}× | ${f(vsLimit("bun", sc, key), 2)}× |`);
 }
 out.push("");
+out.push(...msgpackSection());
 out.push("## Targets (issue 6)", "");
 out.push("| target | measured | met |", "| --- | --- | --- |");
 for (const [name, value, ok, unit] of targets) {

@@ -3,7 +3,8 @@
 # machine, same run, through the shared load generator (../shared/bench, see its README). Servers of one
 # runtime alternate round by round (A B C A B C …) and medians are kept; then bench/report.mjs writes
 # docs/benchmarks.md. About 30 minutes on 2 cores. Knobs: ROUNDS (3), RUNTIMES ("node bun deno"),
-# SCENARIOS (all four), BENCH_DIR (../shared/bench), OUT (results JSONL).
+# SCENARIOS (all four), BENCH_DIR (../shared/bench), OUT (results JSONL), MSGPACK (1: then the msgpack
+# variant, bench/msgpack.sh, with its own knobs MSGPACK_RUNTIMES and MSGPACK_SCENARIOS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DENO_NO_UPDATE_CHECK=1
@@ -38,6 +39,12 @@ for runtime in $RUNTIMES; do
     done < <(servers_for "$runtime")
   done
 done
+
+# the msgpack variant (socket.io-msgpack-parser on both sides), into the same results; MSGPACK=0 skips it
+if [ "${MSGPACK:-1}" != 0 ]; then
+  MSGPACK_QUIET=1 OUT="$OUT" ROUNDS="$ROUNDS" BENCH_DIR="$BENCH_DIR" bash bench/msgpack.sh ||
+    echo "bench: the msgpack variant failed" >&2
+fi
 
 node bench/report.mjs "$OUT" > docs/benchmarks.md.new
 mv docs/benchmarks.md.new docs/benchmarks.md

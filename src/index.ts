@@ -35,7 +35,7 @@ export type { ConnectionError, EngineMiddleware, EngineServerEvents, MiddlewareR
 export type { EngineSocket } from "./engine/socket.ts";
 export type { EngineCloseReason, EngineSocketEvents, ReadyState } from "./engine/socket.ts";
 export type { HttpCompressionOptions } from "./engine/compression.ts";
-export type { AllowRequest, CookieOptions, EngineOptions } from "./engine/options.ts";
+export type { AllowRequest, CookieOptions, EngineOptions, PerMessageDeflateOptions } from "./engine/options.ts";
 export type { CorsOptions, CustomOrigin, StaticOrigin } from "./engine/cors.ts";
 export type { RequestLike } from "./engine/http.ts";
 

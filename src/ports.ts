@@ -7,20 +7,24 @@ import type { Reply, RequestLike } from "./engine/http.ts";
 
 /** The part of a runtime's WebSocket the core uses. */
 export interface WebSocketLike {
-  /** Sends a frame. */
-  send(data: string | Uint8Array): void;
+  /**
+   * Sends a frame. `compress` is socket.io's per-message flag (`socket.compress(false)`): false sends this
+   * message uncompressed; true or undefined lets an adapter that negotiated permessage-deflate compress it
+   * when it reaches the `perMessageDeflate` threshold. Runtimes without a per-message choice ignore it.
+   */
+  send(data: string | Uint8Array, compress?: boolean): void;
   /** Closes the WebSocket. */
   close(code?: number, reason?: string): void;
   /** bytes queued but not yet written, when the runtime tells (used for backpressure) */
   readonly bufferedAmount?: number;
   /**
-   * Optional frame sharing (Node): `prepare` builds the complete WebSocket frame of a text message once, and
+   * Optional frame sharing (Node): `prepare` builds the complete WebSocket frame of a message once, and
    * `sendPrepared` writes such a frame; a broadcast then frames its packet once for all members. Frames
    * from `prepare` must be valid for every socket of the same adapter.
    */
-  prepare?(text: string): unknown;
-  /** Sends a frame prepared once for many sockets (Node's `ws`). */
-  sendPrepared?(frame: unknown): void;
+  prepare?(data: string | Uint8Array): unknown;
+  /** Sends a frame prepared once for many sockets (Node's `ws`); `compress` as in `send`. */
+  sendPrepared?(frame: unknown, compress?: boolean): void;
   /** native pub/sub (Bun): the room store subscribes a socket to its rooms' topics */
   subscribe?(topic: string): void;
   /** Unsubscribes from a native topic. */
@@ -34,8 +38,11 @@ export interface WebSocketLike {
  * without topics do not carry that code.
  */
 export interface Fanout {
-  /** Sends a frame to every subscriber of a topic. */
-  publish(topic: string, frame: string): void;
+  /**
+   * Sends a frame (text, or binary such as a msgpack parser's packet) to every subscriber of a topic;
+   * `compress` as in `WebSocketLike.send`.
+   */
+  publish(topic: string, frame: string | Uint8Array, compress?: boolean): void;
 }
 
 /** The core's side of one WebSocket connection; the adapter calls these. */
@@ -128,10 +135,52 @@ export interface Servable {
   readonly maxBufferedAmount?: number;
   /** permessage-deflate to negotiate where the runtime can (`perMessageDeflate`), or false */
   readonly perMessageDeflate?: false | { threshold: number };
+  /**
+   * engine.io's `destroyUpgrade` / `destroyUpgradeTimeout`: an adapter sharing an http server with other code
+   * (Node's `attach`) ends an upgrade for another path that nothing answered within `timeout` ms; false leaves
+   * it alone. Absent: as engine.io's default, 1000 ms.
+   */
+  readonly destroyUpgrade?: false | { timeout: number };
   /** Closes the server and its sessions. */
   close(): Promise<void> | void;
   /** hands the server the runtime's native fan-out, where there is one */
   setFanout?(fanout: Fanout): void;
   /** hands the server the client bundle's files, where the runtime can read them (`serveClient`) */
   setClientFiles?(files: ClientFiles): void;
+  /**
+   * the adapter accepts WebTransport sessions for this server (its QUIC listener is up): false when the
+   * server's `transports` leave WebTransport out
+   */
+  offerWebTransport?(): boolean;
+  /** a WebTransport session whose URL `matches` this server (see `WebTransportSessionLike`) */
+  onWebTransportSession?(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void>;
+}
+
+/** One bidirectional stream of a WebTransport session (Web Streams, as the WebTransport API gives it). */
+export interface WebTransportStreamLike {
+  /** bytes from the client */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** bytes to the client */
+  readonly writable: WritableStream<Uint8Array>;
+}
+
+/**
+ * The part of a server-side WebTransport session the core uses: Deno's `Deno.upgradeWebTransport` result
+ * fits as is; an adapter for another runtime (a Node addon, Bun) only has to supply these four members.
+ */
+export interface WebTransportSessionLike {
+  /** the URL of the client's CONNECT request (`https://host:port/socket.io/?EIO=4&transport=webtransport`) */
+  readonly url: string;
+  /** the streams the client opens; Engine.IO uses the first one only */
+  readonly incomingBidirectionalStreams: ReadableStream<WebTransportStreamLike>;
+  /** settles when the session is gone (resolved or rejected: both mean closed) */
+  readonly closed: Promise<unknown>;
+  /** Closes the session with an application code and reason. */
+  close(info?: { closeCode?: number; reason?: string }): void;
+}
+
+/** What an adapter knows about a WebTransport session besides the session itself. */
+export interface WebTransportInfo {
+  /** peer IP address */
+  remoteAddress?: string;
 }

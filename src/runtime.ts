@@ -13,6 +13,9 @@ export type {
   Upgrade,
   WebSocketHandler,
   WebSocketLike,
+  WebTransportInfo,
+  WebTransportSessionLike,
+  WebTransportStreamLike,
 } from "./ports.ts";
 export { defaultScheduler } from "./ports.ts";
 export { HeaderList, RecordHeaders, toResponse } from "./engine/http.ts";
@@ -22,7 +25,18 @@ export { EngineRequestError, ERROR_CODES, ERROR_MESSAGES } from "./engine/errors
 export type { ErrorCode } from "./engine/errors.ts";
 export { EngineServer } from "./engine/server.ts";
 export { EngineSocket } from "./engine/socket.ts";
-export type { EngineProtocol, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type { UpgradeTarget } from "./engine/socket.ts";
+export type { EngineProtocol, OnAbort, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
+export type { WebTransportTransport } from "./engine/transport-webtransport.ts";
+// sessions owned by another node of a fleet (no sticky sessions): the port a fleet's room store implements
+// (its factory's `sessionRouter`) and what it carries
+export type {
+  ForwardedReply,
+  ForwardedRequest,
+  ForwardedUpgrade,
+  ForwardTarget,
+  SessionRouter,
+} from "./engine/forward.ts";
 export type {
   Packet as EnginePacket,
   PacketType as EnginePacketType,

@@ -36,8 +36,8 @@ export interface BunServer {
   upgrade(req: Request, options: { data: BunSocketData; headers?: Headers }): boolean;
   /** The peer address of a request. */
   requestIP(req: Request): { address: string } | null;
-  /** Sends a frame to every subscriber of a topic. */
-  publish(topic: string, data: string): number;
+  /** Sends a frame to every subscriber of a topic (compressed for those that negotiated it, when `compress`). */
+  publish(topic: string, data: string | Uint8Array, compress?: boolean): number;
   /** Stops listening. */
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
@@ -61,7 +61,8 @@ export interface BunWebSocketHandlers {
   /** Bun refuses larger messages; set to the largest `maxHttpBufferSize` */
   maxPayloadLength: number;
   /** permessage-deflate, when a server asks for it (`perMessageDeflate`); Bun then compresses what is sent with
-   * the compress flag, which the adapter sets for messages of at least the option's `threshold` bytes */
+   * the compress flag, which the adapter sets for messages of at least the option's `threshold` bytes unless
+   * the message says `compress(false)` */
   perMessageDeflate: boolean;
   /**
    * bytes Bun may queue per socket. The core enforces `maxBufferedAmount` itself (after its own sends, and
@@ -107,16 +108,27 @@ function idleSeconds(servers: Timed[], cap: number): number {
 }
 
 /**
- * Bun's `server.publish` as Portio's native fan-out, with the topic routing that uses it (only this entry
- * carries that code); `published` counts frames handed to it.
+ * engine.io's rule for one message: compressed when compression is on (`threshold` defined), the message does
+ * not say `compress(false)`, and it reaches the threshold (string length stands for byte length: the threshold
+ * is a heuristic in ws and engine.io too).
  */
-export function bunFanout(server: BunServer): RoutedFanout & { published: number } {
+function shouldCompress(threshold: number | undefined, data: string | Uint8Array, compress?: boolean): boolean {
+  return threshold !== undefined && compress !== false &&
+    (typeof data === "string" ? data.length : data.byteLength) >= threshold;
+}
+
+/**
+ * Bun's `server.publish` as Portio's native fan-out, with the topic routing that uses it (only this entry
+ * carries that code); `published` counts frames handed to it. `threshold`: the `perMessageDeflate` threshold
+ * when compression is on.
+ */
+export function bunFanout(server: BunServer, threshold?: number): RoutedFanout & { published: number } {
   return {
     routing: topicRouting,
     published: 0,
-    publish(topic, frame) {
+    publish(topic, frame, compress) {
       this.published++;
-      server.publish(topic, frame);
+      server.publish(topic, frame, shouldCompress(threshold, frame, compress));
     },
   };
 }
@@ -136,7 +148,7 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
       if (!fanoutSet) {
         // room broadcasts go through Bun's native pub/sub (one frame, written by Bun to every subscriber)
         fanoutSet = true;
-        const fanout = bunFanout(server);
+        const fanout = bunFanout(server, threshold);
         for (const s of servers) s.setFanout?.(fanout);
       }
       let upgraded = false;
@@ -163,11 +175,10 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
       closeOnBackpressureLimit: true,
       open(ws) {
         ws.data.handler.onOpen({
-          send: (data) => {
-            // string length stands for byte length: the threshold is a heuristic in ws and engine.io too
-            const compress = threshold !== undefined && data.length >= threshold;
-            // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently
-            if (ws.send(data, compress) === 0) ws.close(1013, "");
+          send: (data, compress) => {
+            // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently.
+            // An empty frame (a 0-byte attachment) is sent all the same and also answers 0: not a drop
+            if (ws.send(data, shouldCompress(threshold, data, compress)) === 0 && data.length > 0) ws.close(1013, "");
           },
           close: (code, reason) => ws.close(code, reason),
           get bufferedAmount() {

@@ -12,7 +12,14 @@
  * ```
  */
 export { PortioObject } from "./object.ts";
-export { createWorker, encodeObjectName, OBJECT_HEADER, objectOfSessionId, sessionIdFor } from "./worker.ts";
+export {
+  createWorker,
+  encodeObjectName,
+  OBJECT_HEADER,
+  objectOfSessionId,
+  PEER_HEADER,
+  sessionIdFor,
+} from "./worker.ts";
 export type { WorkerOptions } from "./worker.ts";
 export type { CloudflareWebSocket, DurableObjectNamespaceLike, DurableObjectStateLike } from "./types.ts";
 // the hibernation kit (src/hibernation/) as far as this entry's own types show it

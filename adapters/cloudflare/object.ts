@@ -9,7 +9,7 @@ import type { RequestContext, WebSocketHandler, WebSocketLike } from "../../src/
 import { StorageSessionAdapter } from "../../src/room-store.ts";
 import { AlarmScheduler, Hibernation } from "../../src/hibernation/index.ts";
 import type { CloudflareWebSocket, DurableObjectStateLike, WebSocketPairConstructor } from "./types.ts";
-import { OBJECT_HEADER, sessionIdFor } from "./worker.ts";
+import { OBJECT_HEADER, PEER_HEADER, sessionIdFor } from "./worker.ts";
 
 const bind = (ws: CloudflareWebSocket): WebSocketLike => ({
   send: (data) => ws.send(data),
@@ -42,6 +42,11 @@ async function discard(body: ReadableStream<Uint8Array>): Promise<void> {
   }
 }
 
+/** A room-store factory told which server (path) it serves before the server is built (a fleet's). */
+interface ServerBound {
+  _serves?(path: string, io: () => Server | undefined): void;
+}
+
 /**
  * Extend it, build your servers in `setup()` with `this.server(options)`, and write the app as on any
  * runtime (`io.on("connection", …)`). `setup` runs on every instance: after a wake the app's connection
@@ -68,6 +73,11 @@ export abstract class PortioObject<Env = unknown> {
   #started: Promise<void> | undefined;
   /** the last start of this instance: runtime sockets found, sessions restored, ms taken (setup + restore) */
   lastStart: { sockets: number; restored: number; ms: number } | undefined;
+  /**
+   * @ignore Handlers of requests from the other objects of the binding, by server path: a fleet room store
+   * (portio/cloudflare/fleet) registers here, so this file does not pull it into apps that do not use it.
+   */
+  readonly _peers: Map<string, (request: Request) => Promise<Response>> = new Map();
 
   /** Called by the runtime; runs `setup()` and restores hibernated connections before the first event. */
   constructor(ctx: DurableObjectStateLike, env: Env) {
@@ -85,9 +95,12 @@ export abstract class PortioObject<Env = unknown> {
    */
   server(options: ServerOptions = {}): Server {
     const path = (options.path ?? "/socket.io").replace(/\/$/, "") + "/";
+    // a room store that must know its server (a fleet's, portio/cloudflare/fleet) learns it before it is built
+    let io: Server | undefined;
+    (options.adapter as ServerBound | undefined)?._serves?.(path, () => io);
     const storage = this.ctx.storage;
     const recovery = options.connectionStateRecovery;
-    const io = new Server({
+    io = new Server({
       // Off unless asked for: a Worker sees the Accept-Encoding Cloudflare sends it, not the client's, and
       // Cloudflare compresses responses for the client itself (workerd hands a Content-Encoding body on as is)
       httpCompression: false,
@@ -144,6 +157,8 @@ export abstract class PortioObject<Env = unknown> {
   /** Answers the requests the Worker forwards (polling, WebSocket upgrades). */
   async fetch(request: Request): Promise<Response> {
     await this.#start();
+    const peer = request.headers.get(PEER_HEADER);
+    if (peer !== null) return this._peers.get(peer)?.(request) ?? new Response(null, { status: 404 });
     const url = new URL(request.url);
     const entry = this.#servers.find((s) => s.io.matches(url));
     if (!entry) return new Response("Not Found", { status: 404 });

@@ -26,6 +26,8 @@ export interface DurableObjectStateLike {
   getWebSockets(tag?: string): CloudflareWebSocket[];
   /** Runs `callback` before any event is delivered. */
   blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
+  /** The object's id; `name` is the name it was reached by (`idFromName`), where the runtime tells it. */
+  readonly id?: { readonly name?: string };
 }
 
 /** A Durable Object namespace binding (`env.MY_OBJECT`). */

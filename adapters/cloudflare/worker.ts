@@ -9,6 +9,12 @@ import type { DurableObjectNamespaceLike } from "./types.ts";
 /** Request header carrying the object's name, base64url-encoded, from the Worker to the object. */
 export const OBJECT_HEADER = "x-portio-object";
 
+/**
+ * Request header of requests between the objects of one binding (portio/cloudflare/fleet), naming the
+ * server path they are for. The Worker strips it from what clients send: only objects set it.
+ */
+export const PEER_HEADER = "x-portio-peer";
+
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
 /** base64url of the UTF-8 name: safe in a header value and in a session id. */
@@ -81,6 +87,7 @@ export function createWorker<Env>(
       if (!ns) throw new Error(`portio: no Durable Object binding ${String(options.binding)} in env`);
       const forwarded = new Request(request);
       forwarded.headers.set(OBJECT_HEADER, encodeObjectName(name));
+      forwarded.headers.delete(PEER_HEADER); // a client must not pass for another object
       return ns.get(ns.idFromName(name) as never).fetch(forwarded);
     },
   };

@@ -2,6 +2,14 @@
  * Deno adapter: `Deno.serve` and `Deno.upgradeWebSocket`. A translation layer only; no `node:` imports.
  */
 import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/runtime.ts";
+import {
+  assertWebTransportAvailable,
+  serveWebTransport,
+  type WebTransportHandle,
+  type WebTransportServeOptions,
+} from "./webtransport.ts";
+
+export { serveWebTransport, type WebTransportHandle, type WebTransportServeOptions };
 
 const BUNDLE_FILE = /^socket\.io(\.msgpack|\.esm)?(\.min)?\.js(\.map)?$/;
 
@@ -35,6 +43,11 @@ export interface ServeOptions extends HandlerOptions {
   hostname?: string;
   /** requests no Portio server claims (an app's own routes) */
   fetch?: (req: Request) => Response | Promise<Response>;
+  /**
+   * serve WebTransport too, on the same port number over UDP (QUIC), with this certificate and key; the
+   * servers' `transports` must include `"webtransport"`, and deno must run with `--unstable-net`
+   */
+  webTransport?: WebTransportServeOptions;
 }
 
 /** How the handler watches requests. */
@@ -56,7 +69,9 @@ export interface DenoServerHandle {
   readonly port: number;
   /** The hostname it listens on. */
   readonly hostname: string;
-  /** Closes the Portio servers, then shuts the HTTP server down. */
+  /** the WebTransport endpoint, when `webTransport` was given */
+  readonly webTransport?: WebTransportHandle;
+  /** Closes the Portio servers, then shuts the HTTP server (and WebTransport) down. */
   close(): Promise<void>;
 }
 
@@ -128,17 +143,31 @@ export function createHandler(
 export function serve(io: Servable | Servable[], options: ServeOptions = {}): Promise<DenoServerHandle> {
   const servers = Array.isArray(io) ? io : [io];
   const handler = createHandler(servers, options.fetch, options);
-  return new Promise((resolve) => {
+  // before the HTTP server starts: a missing flag is the common mistake, and the error must say so
+  if (options.webTransport) assertWebTransportAvailable();
+  return new Promise((resolve, reject) => {
     const server = Deno.serve({
       port: options.port ?? 3000,
       hostname: options.hostname,
       onListen: (addr) => {
         const a = addr as Deno.NetAddr;
+        let webTransport: WebTransportHandle | undefined;
+        try {
+          // QUIC on the HTTP port number: a browser reaches both with the same `https://host:port` origin
+          const wt = options.webTransport;
+          if (wt) webTransport = serveWebTransport(servers, { hostname: a.hostname, ...wt, port: wt.port ?? a.port });
+        } catch (err) {
+          // a bad certificate or a UDP port in use: `server` is assigned once Deno.serve returns
+          queueMicrotask(() => void server.shutdown());
+          return reject(err);
+        }
         resolve({
           port: a.port,
           hostname: a.hostname,
+          webTransport,
           close: async () => {
             await Promise.all(servers.map((s) => s.close()));
+            webTransport?.close();
             await server.shutdown();
           },
         });

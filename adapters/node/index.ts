@@ -77,20 +77,34 @@ export function attach(
   const servers = toList(io);
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
   if (files) { for (const s of servers) s.setClientFiles?.(files); }
-  const maxPayload = Math.max(...servers.map((s) => s.maxPayload));
-  // one WebSocket server for every Portio server on this http server: compression is on when one asks for it
-  const deflate = servers.map((s) => s.perMessageDeflate).find((d) => d) || false;
-  const wss = new (wsPeer().WebSocketServer)({
-    noServer: true,
-    maxPayload,
-    clientTracking: false,
-    perMessageDeflate: deflate,
-  });
+  // the first server's `destroyUpgrade`, unless one turns it off (then the app's listeners own stray upgrades)
+  const destroy = servers.some((s) => s.destroyUpgrade === false)
+    ? false
+    : servers.find((s) => s.destroyUpgrade)?.destroyUpgrade || { timeout: 1000 };
   const upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
-  wss.on("headers", (lines, req) => {
+  const onHeaders = (lines: string[], req: IncomingMessage) => {
     upgradeHeaders.get(req)?.forEach((v, k) => lines.push(`${k}: ${v}`));
     upgradeHeaders.delete(req);
-  });
+  };
+  // a WebSocket server per Portio server, created on its first upgrade, as each socket.io server has its own:
+  // compression is negotiated only on the paths of servers that ask for it (`perMessageDeflate`)
+  // `ws` is loaded now, not at the first upgrade: a missing peer is named when the app attaches
+  const { WebSocketServer } = wsPeer();
+  const wssOf = new Map<Servable, import("ws").WebSocketServer>();
+  const wssFor = (server: Servable) => {
+    let wss = wssOf.get(server);
+    if (!wss) {
+      wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: server.maxPayload,
+        clientTracking: false,
+        perMessageDeflate: server.perMessageDeflate || false,
+      });
+      wss.on("headers", onHeaders);
+      wssOf.set(server, wss);
+    }
+    return wss;
+  };
 
   const previous = httpServer.listeners("request").slice() as Array<
     (req: IncomingMessage, res: ServerResponse) => void
@@ -130,8 +144,9 @@ export function attach(
     const view = requestView(req);
     const server = find(servers, view.pathname);
     if (!server?.respond) {
-      // not ours: leave it to other upgrade listeners, or refuse it when there are none
-      if (httpServer.listenerCount("upgrade") === 1) socket.destroy();
+      // not ours (engine.io's destroyUpgrade): other upgrade listeners may answer it; one that nothing
+      // wrote to within the timeout is ended, so a stray upgrade cannot hold a connection open
+      if (destroy) setTimeout(endUnanswered, destroy.timeout, socket).unref();
       return;
     }
     // middlewares (`io.engine.use`) get a response bound to the socket, as engine.io's WebSocketResponse: one
@@ -145,7 +160,13 @@ export function attach(
     const upgrade = (handler: WebSocketHandler, headers: Headers) => {
       release();
       upgradeHeaders.set(req, headers);
-      wss.handleUpgrade(req, socket, head, (ws) => bindWebSocket(ws, handler));
+      const deflate = server.perMessageDeflate;
+      wssFor(server).handleUpgrade(
+        req,
+        socket,
+        head,
+        (ws) => bindWebSocket(ws, handler, deflate ? deflate.threshold : undefined),
+      );
       return undefined;
     };
     withQuery(req);
@@ -158,6 +179,11 @@ export function attach(
       },
     );
   });
+}
+
+/** Ends an upgrade's socket nothing has answered yet (engine.io: writable and no byte written). */
+function endUnanswered(socket: Duplex): void {
+  if (socket.writable && (socket as Socket).bytesWritten <= 0) socket.end();
 }
 
 function logError(server: Servable, what: string, err: unknown): void {

@@ -25,21 +25,25 @@ function cork(socket: Duplex): void {
   }
 }
 
-/** A complete unmasked WebSocket text frame (RFC 6455 §5.2), built once and written to many sockets. */
-function textFrame(text: string): Buffer {
-  const n = Buffer.byteLength(text);
+/**
+ * A complete unmasked WebSocket frame (RFC 6455 §5.2), text or binary, built once and written to many sockets.
+ */
+function wsFrame(data: string | Uint8Array): Buffer {
+  const text = typeof data === "string";
+  const n = text ? Buffer.byteLength(data) : data.byteLength;
   const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(head + n);
-  frame[0] = 0x81; // FIN + text opcode
+  frame[0] = text ? 0x81 : 0x82; // FIN + text or binary opcode
   if (n < 126) frame[1] = n;
   else if (n < 65536) (frame[1] = 126), frame.writeUInt16BE(n, 2);
   else (frame[1] = 127), frame.writeBigUInt64BE(BigInt(n), 2);
-  frame.write(text, head);
+  if (text) frame.write(data, head);
+  else frame.set(data, head);
   return frame;
 }
 
 interface Prepared {
-  text: string;
+  data: string | Uint8Array;
   frame: Buffer;
 }
 
@@ -54,26 +58,38 @@ class NodeSocket implements WebSocketLike {
     // `ws` keeps its TCP socket here; with permessage-deflate off its sender writes synchronously, so a
     // pre-built frame written to the socket directly keeps the order of every other frame
     readonly raw: Duplex | undefined,
+    // the `perMessageDeflate` threshold when the socket negotiated permessage-deflate
+    readonly threshold: number | undefined,
   ) {}
 
   // a single message (an ack, an emit) goes out at once: corking it would only add a turn of latency;
   // if a broadcast corked this socket in the same turn, the write queues behind it in order
-  send(data: string | Uint8Array): void {
+  send(data: string | Uint8Array, compress?: boolean): void {
     if (this.ws.readyState !== 1) return;
     // text: one buffer, one write (ws's own path writes header and payload with a writev)
-    if (this.raw && typeof data === "string") this.raw.write(textFrame(data));
-    else this.ws.send(data);
+    if (this.raw && typeof data === "string") this.raw.write(wsFrame(data));
+    else if (this.threshold === undefined) this.ws.send(data);
+    else this.ws.send(data, { compress: this.#compress(data, compress) });
   }
 
-  // the text and its frame: a socket that negotiated permessage-deflate cannot take the raw frame
-  prepare(text: string): unknown {
-    return { text, frame: textFrame(text) } satisfies Prepared;
+  /**
+   * engine.io's rule: compressed unless the message says `compress(false)` or is under the threshold. ws
+   * itself applies a threshold only without context takeover; string length stands for byte length (a
+   * heuristic, as in the Bun adapter).
+   */
+  #compress(data: string | Uint8Array, compress: boolean | undefined): boolean {
+    return compress !== false && (typeof data === "string" ? data.length : data.byteLength) >= this.threshold!;
   }
 
-  sendPrepared(prepared: unknown): void {
+  // the data and its frame: a socket that negotiated permessage-deflate cannot take the raw frame
+  prepare(data: string | Uint8Array): unknown {
+    return { data, frame: wsFrame(data) } satisfies Prepared;
+  }
+
+  sendPrepared(prepared: unknown, compress?: boolean): void {
     if (this.ws.readyState !== 1) return;
-    const { text, frame } = prepared as Prepared;
-    if (!this.raw) return void this.ws.send(text);
+    const { data, frame } = prepared as Prepared;
+    if (!this.raw) return this.send(data, compress);
     cork(this.raw);
     this.raw.write(frame);
   }
@@ -113,12 +129,13 @@ function onClose(this: Bound, code: number, reason: Buffer): void {
 // protocol violations (oversized frame, bad UTF-8) are followed by "close"; nothing else to do here
 function onError(): void {}
 
-export function bindWebSocket(ws: WebSocket, handler: WebSocketHandler): void {
+/** Binds a `ws` socket to the core; `threshold`: the `perMessageDeflate` threshold, when compression is on. */
+export function bindWebSocket(ws: WebSocket, handler: WebSocketHandler, threshold?: number): void {
   // with permessage-deflate (`perMessageDeflate`) ws compresses asynchronously and queues behind it: frames
   // written to the TCP socket directly would overtake queued ones, so every write goes through ws then
   const deflated = ws.extensions.includes("permessage-deflate");
   const raw = deflated ? undefined : (ws as unknown as { _socket?: Duplex })._socket;
-  const socket = new NodeSocket(ws, handler, raw);
+  const socket = new NodeSocket(ws, handler, raw, deflated ? threshold ?? 1024 : undefined);
   (ws as Bound)[bound] = socket;
   handler.onOpen(socket);
   ws.on("message", onMessage as (this: WebSocket, ...args: unknown[]) => void);

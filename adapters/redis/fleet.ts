@@ -8,6 +8,7 @@ import type { Buffer } from "node:buffer";
 import { Connection, type RedisClient } from "./client.ts";
 import { StreamReader } from "./stream.ts";
 import { RedisStreamsAdapter } from "./adapter.ts";
+import { Forwarder } from "./forward.ts";
 
 /** Options of `createAdapter(redis, options)` (the official adapter's names and defaults). */
 export interface RedisAdapterOptions {
@@ -31,6 +32,19 @@ export interface RedisAdapterOptions {
   requestTimeout?: number;
   /** ms between refreshes of the live recovery records (default a quarter of maxDisconnectionDuration, 1-10 s) */
   sessionRefreshInterval?: number;
+  /**
+   * no sticky sessions needed (default true): session ids name their node, and a polling request or WebSocket
+   * upgrade reaching another node is relayed to the owner over Redis (forward.ts). false: ids and requests as
+   * in a single node, for deployments whose balancer pins each client to its node
+   */
+  forwarding?: boolean;
+  /**
+   * ms a forwarded request may wait for its owner (default 5000), on top of `pingInterval` for a polling GET
+   * (which the owner may hold parked that long); then the client gets "Session ID unknown" and reconnects
+   */
+  forwardTimeout?: number;
+  /** relay a WebSocket upgrade that reaches a non-owner (default true); false refuses it: the client stays on polling */
+  relayWebSocket?: boolean;
 }
 
 export type ResolvedOptions =
@@ -48,6 +62,9 @@ export function resolveOptions(opts: RedisAdapterOptions): ResolvedOptions {
     sessionKeyPrefix: "sio:session:",
     onlyPlaintext: false,
     requestTimeout: 5_000,
+    forwarding: true,
+    forwardTimeout: 5_000,
+    relayWebSocket: true,
     ...opts,
   };
 }
@@ -74,6 +91,8 @@ export class Fleet {
   readonly main: Connection;
   readonly opts: ResolvedOptions;
   readonly adapters: Map<string, RedisStreamsAdapter> = new Map();
+  /** the session router handed to the engine (no sticky sessions), unless `forwarding: false` */
+  readonly forwarder: Forwarder | undefined;
   #opened: Promise<void>;
   #sub: Promise<Connection>;
   #readers = new Map<string, StreamReader>();
@@ -104,6 +123,12 @@ export class Fleet {
           (message, id) => this.adapters.get(message.nsp)?.onMessage(message, id),
         ),
       );
+    }
+    if (this.opts.forwarding) {
+      this.forwarder = new Forwarder(this, {
+        forwardTimeout: this.opts.forwardTimeout,
+        relayWebSocket: this.opts.relayWebSocket,
+      });
     }
     this.main.onReconnect(() => {
       for (const adapter of this.adapters.values()) adapter.resync();
@@ -142,6 +167,7 @@ export class Fleet {
     await this.#sub;
     await Promise.all([...this.#readers.values()].map((r) => r.started()));
     await Promise.all([...this.adapters.values()].map((a) => a.subscribed));
+    await this.forwarder?.subscribed;
   }
 
   /** A namespace's store closed; the last one closes the connections. */
@@ -155,6 +181,7 @@ export class Fleet {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.forwarder?.close();
     for (const reader of this.#readers.values()) reader.stop();
     (await this.#subscriberNow())?.destroy();
     void this.#sub.then((s) => s.destroy(), () => {}); // connected later: closed then

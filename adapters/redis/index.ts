@@ -7,6 +7,7 @@
  */
 import type { AdapterFactory } from "portio";
 import type { StoreContext } from "portio/room-store";
+import type { SessionRouter } from "portio/runtime";
 import type { RedisClient } from "./client.ts";
 import { Fleet, type RedisAdapterOptions } from "./fleet.ts";
 
@@ -21,6 +22,11 @@ export interface RedisAdapterFactory extends AdapterFactory {
   ready(): Promise<void>;
   /** closes the connections now (a Server's `close()` does it after persisting its sessions) */
   close(): Promise<void>;
+  /**
+   * what lets any node answer any request of any session (no sticky sessions): the `Server` hands it to its
+   * engine; undefined with `forwarding: false`
+   */
+  readonly sessionRouter: SessionRouter | undefined;
 }
 
 /**
@@ -35,5 +41,6 @@ export function createAdapter(
   return Object.assign((nsp: StoreContext) => fleet.adapterFor(nsp), {
     ready: () => fleet.ready(),
     close: () => fleet.close(),
+    sessionRouter: fleet.forwarder,
   });
 }

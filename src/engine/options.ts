@@ -42,6 +42,14 @@ export interface EngineOptions {
   path?: string;
   /** engine.io's `addTrailingSlash` (default true): false matches "/socket.io" as a bare prefix */
   addTrailingSlash?: boolean;
+  /**
+   * engine.io's `destroyUpgrade` (default true; Node adapter): a WebSocket upgrade for another path of a shared
+   * http server that nothing answered within `destroyUpgradeTimeout` ms is ended, so a stray upgrade cannot
+   * hold a connection open; false leaves such upgrades to the app's own `upgrade` listeners
+   */
+  destroyUpgrade?: boolean;
+  /** ms an upgrade not for Portio may stay unanswered before `destroyUpgrade` ends it (default 1000) */
+  destroyUpgradeTimeout?: number;
   /** ms between server pings (default 25000) */
   pingInterval?: number;
   /** ms to wait for a pong before closing with "ping timeout" (default 20000) */
@@ -58,8 +66,11 @@ export interface EngineOptions {
    * rest on reconnect. `volatile` packets are dropped long before, while anything is queued.
    */
   maxBufferedAmount?: number;
-  /** transports to accept (default ["polling", "websocket"]) */
-  transports?: Array<"polling" | "websocket">;
+  /**
+   * transports to accept (default ["polling", "websocket"]); add "webtransport" to serve WebTransport where
+   * the adapter can (Deno: `serve(io, { webTransport: { cert, key } })`)
+   */
+  transports?: Array<"polling" | "websocket" | "webtransport">;
   /** whether polling sessions may upgrade to websocket (default true) */
   allowUpgrades?: boolean;
   /** accept or refuse a handshake; refusal answers 403 with the given message */
@@ -91,7 +102,19 @@ export interface EngineOptions {
    * messages of at least 1024 bytes. Carried out by the runtime adapter where the runtime can (Node's `ws`, Bun);
    * Deno and Workers cannot negotiate it (README)
    */
-  perMessageDeflate?: boolean | { threshold?: number };
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+}
+
+/**
+ * `perMessageDeflate` as an object: `threshold` (bytes, default 1024) on every runtime that compresses; on Node
+ * the other fields are `ws`'s permessage-deflate options (`serverNoContextTakeover`, `zlibDeflateOptions`, …),
+ * handed to it as engine.io does. Bun uses its own settings for them.
+ */
+export interface PerMessageDeflateOptions {
+  /** smallest message compressed, in bytes (default 1024) */
+  threshold?: number;
+  /** `ws`'s other permessage-deflate options (Node) */
+  [wsOption: string]: unknown;
 }
 
 /** The engine options with their defaults applied. */
@@ -111,7 +134,7 @@ export interface ResolvedEngineOptions {
   /** Bytes of outgoing data a session may have queued before it is closed as a slow consumer. */
   maxBufferedAmount: number;
   /** Transports accepted. */
-  transports: Array<"polling" | "websocket">;
+  transports: Array<"polling" | "websocket" | "webtransport">;
   /** Whether polling sessions may upgrade to WebSocket. */
   allowUpgrades: boolean;
   /** The handshake filter, if any. */
@@ -131,7 +154,9 @@ export interface ResolvedEngineOptions {
   /** The `initialPacket`, as engine data. */
   initialPacket: string | Uint8Array | undefined;
   /** WebSocket compression for the adapter, or false. */
-  perMessageDeflate: false | { threshold: number };
+  perMessageDeflate: false | (PerMessageDeflateOptions & { threshold: number });
+  /** Ending unanswered upgrades for other paths (Node adapter): after `timeout` ms, or false. */
+  destroyUpgrade: false | { timeout: number };
 }
 
 /** 4 MiB: a few seconds of a busy room on a slow link, small enough that 1,000 stalled clients fit in RAM */
@@ -157,11 +182,14 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     scheduler: opts.scheduler ?? defaultScheduler,
     allowEIO3: opts.allowEIO3 ?? false,
     initialPacket: opts.initialPacket instanceof ArrayBuffer ? new Uint8Array(opts.initialPacket) : opts.initialPacket,
+    // the rest of the object goes to the runtime's WebSocket server as engine.io hands it to ws (Node)
     perMessageDeflate: opts.perMessageDeflate
-      ? {
-        threshold: (typeof opts.perMessageDeflate === "object" ? opts.perMessageDeflate.threshold : undefined) ?? 1024,
-      }
+      ? typeof opts.perMessageDeflate === "object"
+        ? { ...opts.perMessageDeflate, threshold: opts.perMessageDeflate.threshold ?? 1024 }
+        : { threshold: 1024 }
       : false,
+    // engine.io reads `destroyUpgradeTimeout || 1000`: 0 means the default there too
+    destroyUpgrade: opts.destroyUpgrade === false ? false : { timeout: opts.destroyUpgradeTimeout || 1000 },
     compressionThreshold: opts.httpCompression === false
       ? false
       : (typeof opts.httpCompression === "object" ? opts.httpCompression.threshold : undefined) ?? 1024,

@@ -34,22 +34,23 @@ export interface Packet {
   type: PacketType;
   /** The payload. */
   data?: RawData;
-  /** per-message compression hint, kept for API parity; `ws` decides per frame */
+  /** socket.io's per-message flag: false sends it uncompressed over permessage-deflate (see WebSocketLike.send) */
   compress?: boolean;
 }
 
 /**
- * One text message sent to many sessions (a broadcast): the engine frame `4<data>` is built once, and a
- * runtime that can pre-frame it (`WebSocketLike.prepare`) does so once too.
+ * One message sent to many sessions (a broadcast): the engine frame (`4<data>` for text, the bytes themselves for
+ * binary, e.g. a msgpack parser's packet) is built once, and a runtime that can pre-frame it
+ * (`WebSocketLike.prepare`) does so once too.
  */
 export class SharedMessage {
-  /** The engine frame (`4` + data). */
-  readonly wire: string;
+  /** The Engine.IO v4 WebSocket frame: `4` + data, or the binary data as is. */
+  readonly wire: string | Uint8Array;
   /** The runtime's pre-framed form, once prepared. */
   prepared: unknown = undefined;
   /** Wraps the encoded Socket.IO packet. */
-  constructor(readonly data: string) {
-    this.wire = PACKET_TYPES.message + data;
+  constructor(readonly data: string | Uint8Array) {
+    this.wire = typeof data === "string" ? PACKET_TYPES.message + data : data;
   }
 }
 

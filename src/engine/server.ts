@@ -3,7 +3,15 @@
  * handshake, polling GET/POST, WebSocket sessions and upgrades. Adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { Fanout, RequestContext, WebSocketHandler, WebSocketLike } from "../ports.ts";
+import type {
+  Fanout,
+  RequestContext,
+  WebSocketHandler,
+  WebSocketLike,
+  WebTransportInfo,
+  WebTransportSessionLike,
+} from "../ports.ts";
+import { acceptWebTransport } from "./webtransport.ts";
 import { corsHeaders } from "./cors.ts";
 import { compressReply } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
@@ -17,6 +25,7 @@ import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
+import { forwardTarget, forwardToOwner, type SessionRouter } from "./forward.ts";
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
 
@@ -88,6 +97,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   #session: SessionConfig;
   #given: EngineOptions;
   #middlewares: EngineMiddleware[] = [];
+  #webTransportOffered = false;
+  #router: SessionRouter | undefined;
 
   /** @ignore Created by the socket.io `Server`. */
   constructor(opts: EngineOptions = {}) {
@@ -107,11 +118,51 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       upgradeTimeout: o.upgradeTimeout,
       maxHttpBufferSize: o.maxHttpBufferSize,
       maxBufferedAmount: o.maxBufferedAmount,
-      upgrades: o.allowUpgrades && o.transports.includes("websocket") ? ["websocket"] : [],
+      upgrades: o.allowUpgrades ? this.#upgrades() : [],
       scheduler: o.scheduler,
       logger: this.logger,
       initialPacket: o.initialPacket,
     };
+  }
+
+  /** What a polling session may upgrade to: WebTransport only once an adapter serves it (`offerWebTransport`). */
+  #upgrades(): string[] {
+    const t = this.opts.transports;
+    const list = t.includes("websocket") ? ["websocket"] : [];
+    if (this.#webTransportOffered && t.includes("webtransport")) list.push("webtransport");
+    return list;
+  }
+
+  /**
+   * Called by an adapter once it accepts WebTransport sessions (Deno's QUIC listener is up): handshakes list
+   * `webtransport` in `upgrades` from then on. False when `transports` leaves WebTransport out.
+   */
+  offerWebTransport(): boolean {
+    if (!this.opts.transports.includes("webtransport")) return false;
+    this.#webTransportOffered = true;
+    Object.assign(this.#session, this.#sessionConfig());
+    return true;
+  }
+
+  /**
+   * A WebTransport session from the adapter (socket.io's `io.engine.onWebTransportSession(session)`): a new
+   * Engine.IO session, or the upgrade of a polling one. Sessions for another path, with `transports` leaving
+   * WebTransport out, or failing the open exchange are closed.
+   */
+  onWebTransportSession(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void> {
+    return acceptWebTransport(
+      {
+        opts: this.opts,
+        clients: this.clients,
+        logger: this.logger,
+        session: this.#session,
+        hasMiddlewares: this.#middlewares.length > 0,
+        matches: (url) => this.matches(url),
+        register: (s) => this.#register(s),
+      },
+      session,
+      info,
+    );
   }
 
   /**
@@ -128,6 +179,17 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   use(fn: EngineMiddleware): this {
     this.#middlewares.push(fn);
     return this;
+  }
+
+  /**
+   * A fleet's session router (see engine/forward.ts): new session ids name this node, and requests for
+   * sessions of other nodes are relayed to them. Set by the socket.io `Server` from its room store's factory.
+   */
+  setRouter(router: SessionRouter): void {
+    if (this.#router === router) return;
+    this.#router = router;
+    // a request another node received for a session of ours: answered as our own (its middlewares ran there)
+    router.attach(forwardTarget(this.opts, (req, ctx) => this.#respond(req, ctx, true)));
   }
 
   /** Bytes a connection may have queued before it is closed as a slow consumer (the `Servable` port). */
@@ -165,7 +227,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** `handle` without the `Response`: Node's adapter writes the `Reply` itself (see engine/http.ts). */
-  async respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
+  respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
+    return this.#respond(req, ctx, false);
+  }
+
+  async #respond(req: RequestLike, ctx: RequestContext, forwarded: boolean): Promise<Reply | undefined> {
     const url = new URL(req.url);
     if (!this.matches(url)) return undefined;
     const preflight = req.method === "OPTIONS";
@@ -176,7 +242,13 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const sid = q.get("sid");
     const isUpgrade = (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
     try {
-      if (this.#middlewares.length) await applyMiddlewares(this.#middlewares, req, ctx, headers);
+      if (this.#middlewares.length && !forwarded) await applyMiddlewares(this.#middlewares, req, ctx, headers);
+      // a session of another node (never relayed twice: the owner answers for its own sessions only)
+      if (sid !== null && !forwarded && this.#router?.isRemote(sid) && !this.clients.has(sid)) {
+        const limit = this.opts.maxHttpBufferSize;
+        const r = await forwardToOwner(this.#router, sid, req, ctx, limit, headers, this.#onAbort(req, ctx));
+        if (r !== undefined) return r ?? undefined;
+      }
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
       if (sid !== null) {
         const session = this.clients.get(sid)!;
@@ -203,7 +275,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     ctx: RequestContext,
   ): Promise<void> {
     // `includes` on a fixed array: values such as "__proto__" or "constructor" are just unknown names
-    if (!(this.opts.transports as string[]).includes(transport)) {
+    // WebTransport never comes as an HTTP request (engine.io refuses it the same way)
+    if (!(this.opts.transports as string[]).includes(transport) || transport === "webtransport") {
       throw new EngineRequestError(ERROR_CODES.UNKNOWN_TRANSPORT, { transport });
     }
     if (q.get("EIO") !== "4" && !(q.get("EIO") === "3" && this.opts.allowEIO3)) {
@@ -262,7 +335,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   ): Promise<Reply | undefined> {
     let id: string;
     try {
-      id = this.opts.generateId ? await this.opts.generateId(req) : randomId();
+      id = this.opts.generateId ? await this.opts.generateId(req) : this.#router ? this.#router.newId() : randomId();
     } catch (cause) {
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error: cause });
     }

@@ -17,6 +17,10 @@ import {
   type SharedMessage,
 } from "./packet.ts";
 import type { EngineProtocol, PollingTransport, Transport, TransportEvents, WebSocketTransport } from "./transports.ts";
+import type { WebTransportTransport } from "./transport-webtransport.ts";
+
+/** A transport a polling session can upgrade to; both close with a WebSocket-style code. */
+export type UpgradeTarget = WebSocketTransport | WebTransportTransport;
 
 /** The description of a "transport error" close by the slow-consumer policy (`maxBufferedAmount`). */
 export const SLOW_CONSUMER = "slow consumer";
@@ -113,7 +117,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #pingIntervalTimer: unknown;
   #pingTimeoutTimer: unknown;
   #upgradeTimer: unknown;
-  #upgradingTransport: WebSocketTransport | undefined;
+  #upgradingTransport: UpgradeTarget | undefined;
   #onceDrain: Array<() => void> = [];
 
   /** @ignore Created by the engine server at the handshake. */
@@ -149,7 +153,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** engine.io's `send`/`write`: a message packet; `callback` runs once the buffer holding it was flushed. */
   send(data: RawData, options?: { compress?: boolean }, callback?: () => void): this {
     if (typeof data === "string" && !callback && this.#direct()) {
-      (this.transport as WebSocketTransport).sendText(PACKET_TYPES.message + data);
+      (this.transport as WebSocketTransport).sendText(PACKET_TYPES.message + data, options?.compress);
       this.checkBackpressure();
       return this;
     }
@@ -160,7 +164,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** A broadcast's message: framed once for every session that takes the direct path. */
   sendShared(message: SharedMessage, compress?: boolean): void {
     if (this.#direct()) {
-      (this.transport as WebSocketTransport).sendShared(message);
+      (this.transport as WebSocketTransport).sendShared(message, compress);
       return this.checkBackpressure();
     }
     this.#sendPacket("message", message.data, compress);
@@ -195,18 +199,19 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
    * open WebSocket with nothing buffered, so a published frame can never overtake a buffered one.
    */
   get topics(): { subscribe(topic: string): void; unsubscribe(topic: string): void } | undefined {
-    if (this.readyState !== "open" || this.transport.name !== "websocket") return undefined;
+    // v3 sessions stay off topics: their binary frames carry a type byte the published v4 frame has not
+    if (this.readyState !== "open" || this.transport.name !== "websocket" || this.protocol === 3) return undefined;
     return (this.transport as WebSocketTransport).topics;
   }
 
   /**
    * socket.io's test before writing a volatile packet (`transport.writable`): polling has a GET waiting,
-   * a WebSocket has no write in flight (see WebSocketTransport.idle).
+   * a WebSocket or WebTransport stream has no write in flight (see their `idle`).
    */
   get canSendVolatile(): boolean {
     if (this.readyState !== "open") return false;
     const t = this.transport;
-    return t.name === "websocket" ? (t as WebSocketTransport).idle : t.writable;
+    return t.name === "polling" ? t.writable : (t as UpgradeTarget).idle;
   }
 
   /** Packets waiting to be written. */
@@ -246,7 +251,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
 
   #queuedBytes(): number {
     const t = this.transport;
-    return this.#writeBufferBytes + (t.name === "websocket" ? (t as WebSocketTransport).bufferedAmount : 0);
+    return this.#writeBufferBytes + (t.name === "polling" ? 0 : (t as UpgradeTarget).bufferedAmount);
   }
 
   /**
@@ -279,7 +284,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#writeBufferBytes = 0;
     if (this.hasListeners("flush")) this.emitReserved("flush", buffer);
     this.transport.send(buffer);
-    if (this.transport.name === "websocket") this.checkBackpressure();
+    if (this.transport.name !== "polling") this.checkBackpressure();
     const callbacks = this.#onceDrain;
     if (callbacks.length) {
       this.#onceDrain = [];
@@ -397,8 +402,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#schedulePing(Math.max(0, nextPingIn), Math.max(0, pongWithin));
   }
 
-  /** A WebSocket arrived for this polling session: run the probe dance on it. */
-  maybeUpgrade(ws: WebSocketTransport): void {
+  /** A WebSocket (or a WebTransport stream) arrived for this polling session: run the probe dance on it. */
+  maybeUpgrade(ws: UpgradeTarget): void {
     if (this.upgrading || this.upgraded || this.readyState !== "open") {
       ws.closeSocket(1000, "");
       return;
@@ -438,7 +443,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
           old.discard();
           this.transport = ws;
           this.#bind(ws);
-          this.#config.logger.debug(`session ${this.id} upgraded to websocket`);
+          this.#config.logger.debug(`session ${this.id} upgraded to ${ws.name}`);
           this.emitReserved("upgrade", ws);
           this.#flush();
         } else {
@@ -491,11 +496,11 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     const t = this.transport;
     t.events = { onPacket() {}, onClose() {}, onReady() {} };
     if (!wasClosing) {
-      if (t.name === "websocket") {
+      if (t.name !== "polling") {
         // RFC 6455 §7.4.1: 1009 message too big; 1013 "try again later" also tells the adapter that the
         // frames still queued will never leave (Node drops the TCP socket instead of queueing a close frame)
         const code = description === "payload too large" ? 1009 : description === SLOW_CONSUMER ? 1013 : 1000;
-        (t as WebSocketTransport).closeSocket(code, "");
+        (t as UpgradeTarget).closeSocket(code, "");
       } else if (reason === "transport close") {
         // the client closed (close packet): its parked GET is released with a noop, as engine.io does
         (t as PollingTransport).abort();

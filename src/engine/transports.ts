@@ -21,10 +21,10 @@ export interface TransportEvents {
   onReady(): void;
 }
 
-/** A transport of a session (polling or WebSocket). */
+/** A transport of a session (polling, WebSocket or WebTransport). */
 export interface Transport {
   /** The transport's name. */
-  readonly name: "polling" | "websocket";
+  readonly name: "polling" | "websocket" | "webtransport";
   /** Whether it can send now. */
   readonly writable: boolean;
   /** Where it reports to (set by the session). */
@@ -97,23 +97,27 @@ export class WebSocketTransport implements Transport {
     if (this.#closed) return;
     this.#lastWrite = currentTurn();
     const encode = this.protocol === 3 ? encodeForWebSocketV3 : encodeForWebSocket;
-    for (const p of packets) this.#ws.send(encode(p));
+    for (const p of packets) this.#ws.send(encode(p), p.compress);
   }
 
   /** One text message, no Packet objects: the hot path of acks, emits and broadcasts. */
-  sendText(wire: string): void {
+  sendText(wire: string, compress?: boolean): void {
     if (this.#closed) return;
     this.#lastWrite = currentTurn();
-    this.#ws.send(wire);
+    this.#ws.send(wire, compress);
   }
 
   /** Sends a broadcast frame built once. */
-  sendShared(message: SharedMessage): void {
+  sendShared(message: SharedMessage, compress?: boolean): void {
     if (this.#closed) return;
     this.#lastWrite = currentTurn();
     const ws = this.#ws;
-    if (ws.sendPrepared && ws.prepare) ws.sendPrepared(message.prepared ??= ws.prepare(message.wire));
-    else ws.send(message.wire);
+    // binary differs in v3 (a type byte first): framed for this session alone
+    if (this.protocol === 3 && typeof message.data !== "string") {
+      ws.send(encodeForWebSocketV3({ type: "message", data: message.data }), compress);
+    } else if (ws.sendPrepared && ws.prepare) {
+      ws.sendPrepared(message.prepared ??= ws.prepare(message.wire), compress);
+    } else ws.send(message.wire, compress);
   }
 
   close(done: () => void): void {

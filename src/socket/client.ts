@@ -114,7 +114,9 @@ export class Client {
     (this.#connecting ??= new Set()).add(name);
     try {
       const nsp = await this.server._namespaceFor(name, auth);
-      if (this.conn.readyState !== "open") return;
+      // closed while the name was resolved: a child created for this CONNECT alone must not stay, or one
+      // client could grow the namespace map without bound (a CONNECT per name, then a bad packet)
+      if (this.conn.readyState !== "open") return nsp?._cleanupIfEmpty();
       if (!nsp) {
         this.server.logger.debug(`client ${this.id}: no namespace ${name}`);
         this._write(

@@ -1,7 +1,7 @@
 /**
  * How a room store's decision reaches the wire: the `StoreContext` a namespace gives its store. The store
  * (rooms/) owns membership and decides *when* a packet goes to which local socket ids; this module decides
- * *how*: the packet is encoded once with the server's parser, a single text frame is wrapped once in a
+ * *how*: the packet is encoded once with the server's parser, a single frame (text or binary) is wrapped once in a
  * `SharedMessage` (framed once where the runtime can), and a one-room broadcast is handed to the runtime's
  * native fan-out (Bun topics, socket/topics.ts) when that gives the same result as writing to each member.
  *
@@ -30,7 +30,7 @@ import type {
 export interface LocalConnection {
   /** writes an already-encoded packet (one string + attachments) */
   _write(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void;
-  /** writes a broadcast's single text frame, shared by all recipients */
+  /** writes a broadcast's single frame (text or binary), shared by all recipients */
   _writeShared(message: SharedMessage, flags: BroadcastFlags): void;
 }
 
@@ -177,10 +177,11 @@ export class Delivery implements StoreContext {
     if (this.#native?.publish(encoded, opts, targets)) return;
     const sockets = host.sockets;
     const args = packet.data as unknown[];
-    const text = encoded.length === 1 ? encoded[0] : undefined;
-    if (typeof text === "string") {
-      // one frame for everyone: built once, framed once where the runtime can (SharedMessage)
-      const message = new SharedMessage(text);
+    const single = encoded.length === 1 ? encoded[0] : undefined;
+    if (single !== undefined) {
+      // one frame for everyone, text or binary (a msgpack parser's packet): built once, framed once where the
+      // runtime can (SharedMessage)
+      const message = new SharedMessage(single);
       const notify = host._outgoingListeners > 0;
       targets((id) => {
         const socket = sockets.get(id);

@@ -172,7 +172,14 @@ export class Namespace<
   /** @internal Forgets a disconnected socket. */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
-    // `cleanupEmptyChildNamespaces`: a dynamic child goes once its last socket left (or was refused)
+    this._cleanupIfEmpty();
+  }
+
+  /**
+   * @ignore `cleanupEmptyChildNamespaces`: a dynamic child goes once its last socket left (or was refused,
+   * or its connection closed before the socket was added).
+   */
+  _cleanupIfEmpty(): void {
     if (this._parent && this.sockets.size === 0 && this.server._opts.cleanupEmptyChildNamespaces) {
       this._parent._removeChild(this);
     }

@@ -69,15 +69,8 @@ const SPECS: Record<string, Spec> = {
     type: "a string or binary (Uint8Array, ArrayBuffer): an Engine.IO message",
   },
   path: { check: (v) => isString(v) && (v as string)[0] === "/", type: 'a string starting with "/"' },
-  destroyUpgrade: {
-    check: isBoolean,
-    type: "a boolean",
-    ignored: { unlessValue: () => true, why: "the runtime adapter answers upgrades that are not Portio's" },
-  },
-  destroyUpgradeTimeout: {
-    ...ms,
-    ignored: { unlessValue: () => true, why: "the runtime adapter answers upgrades that are not Portio's" },
-  },
+  destroyUpgrade: { check: isBoolean, type: "a boolean" },
+  destroyUpgradeTimeout: ms,
   addTrailingSlash: { check: isBoolean, type: "a boolean" },
   // socket.io
   serveClient: { check: isBoolean, type: "a boolean" },

@@ -3,9 +3,10 @@
  * Engine.IO server underneath. Runtime adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { ClientFiles, Fanout, RequestContext } from "../ports.ts";
+import type { ClientFiles, Fanout, RequestContext, WebTransportInfo, WebTransportSessionLike } from "../ports.ts";
 import { ClientBundle } from "./client-bundle.ts";
 import { EngineServer } from "../engine/server.ts";
+import { routerOf } from "../engine/forward.ts";
 import type { EngineOptions } from "../engine/options.ts";
 import { type Reply, type RequestLike, toResponse } from "../engine/http.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
@@ -167,6 +168,9 @@ export class Server<
     this.#serveClient = opts.serveClient ?? true;
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     this.engine.on("connection", (conn) => new Client(this, conn));
+    // a fleet's store may route sessions between nodes (no sticky sessions: engine/forward.ts)
+    const router = routerOf(opts.adapter);
+    if (router) this.engine.setRouter(router);
   }
 
   // As in socket.io, the server's listener methods are the main namespace's: `io.on("connection")` and
@@ -228,6 +232,8 @@ export class Server<
     if (factory === undefined) return this.#adapterGiven;
     this.#adapterFactory = portioStoreFactory(factory as AdapterFactory);
     this.#adapterGiven = factory;
+    const router = routerOf(factory);
+    if (router) this.engine.setRouter(router);
     for (const nsp of this._nsps.values()) {
       const old = nsp.adapter;
       nsp.adapter = nsp._initAdapter();
@@ -316,6 +322,16 @@ export class Server<
     return this.engine.matches(url);
   }
 
+  /** An adapter serves WebTransport for this server (see `EngineServer.offerWebTransport`). */
+  offerWebTransport(): boolean {
+    return this.engine.offerWebTransport();
+  }
+
+  /** A WebTransport session from the adapter (socket.io: `io.engine.onWebTransportSession(session)`). */
+  onWebTransportSession(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void> {
+    return this.engine.onWebTransportSession(session, info);
+  }
+
   /** An adapter hands over the runtime's native fan-out (Bun's `server.publish`). */
   setFanout(fanout: Fanout): void {
     this.engine.fanout = fanout;
@@ -334,6 +350,11 @@ export class Server<
   /** WebSocket compression the runtime adapter should negotiate (`perMessageDeflate`), or false. */
   get perMessageDeflate(): false | { threshold: number } {
     return this.engine.opts.perMessageDeflate;
+  }
+
+  /** When the Node adapter ends an unanswered upgrade for another path (`destroyUpgrade`), or false. */
+  get destroyUpgrade(): false | { timeout: number } {
+    return this.engine.opts.destroyUpgrade;
   }
 
   // ---- namespaces ---------------------------------------------------------------------------------------

@@ -94,25 +94,29 @@ class TopicRoute implements NativeRoute {
 
   /**
    * Publishes through the runtime when that gives the same result as writing to each member: one room,
-   * no exclusions, a single text frame, and no `onAnyOutgoing` listener to call per socket. Members that
-   * are not subscribed (long-polling, mid-upgrade) are written to one by one. Returns false to fall back.
+   * no exclusions, a single frame (text, or binary from a custom parser), and no `onAnyOutgoing` listener to
+   * call per socket. Members that are not subscribed (long-polling, mid-upgrade, Engine.IO v3) are written to
+   * one by one. Returns false to fall back.
    */
   publish(encoded: ReadonlyArray<string | Uint8Array>, opts: BroadcastOptions, targets: Targets): boolean {
     const host = this.#host;
     const fanout = this.#fanout;
     if (opts.rooms.size !== 1 || (opts.except && opts.except.size) || encoded.length !== 1) return false;
-    const frame = encoded[0];
-    if (typeof frame !== "string" || host._outgoingListeners > 0) return false;
+    const frame = encoded[0]!;
+    if (host._outgoingListeners > 0) return false;
     const [room] = opts.rooms as Set<Room> & Iterable<Room>;
     const subscribed = this.#topicMembers.get(room!) ?? 0;
     if (subscribed === 0) return false;
     const message = new SharedMessage(frame);
-    fanout.publish(this.#topic(room!), message.wire); // one engine "message" frame for every subscriber
+    // one engine "message" frame for every subscriber (binary as is, v4 only: see EngineSocket.topics);
+    // `compress(false)` reaches the runtime's publish
+    fanout.publish(this.#topic(room!), message.wire, opts.flags?.compress);
     const sinks = this.#sinks;
     const sockets = host.sockets;
     // the runtime queued the frame for each subscriber out of the sessions' sight: after every SWEEP_BYTES
     // published to a room, its subscribers' queues are checked against the slow-consumer bound
-    const published = (this.#publishedBytes.get(room!) ?? 0) + frame.length;
+    const published = (this.#publishedBytes.get(room!) ?? 0) +
+      (typeof frame === "string" ? frame.length : frame.byteLength);
     if (published < SWEEP_BYTES) this.#publishedBytes.set(room!, published);
     else {
       this.#publishedBytes.delete(room!);

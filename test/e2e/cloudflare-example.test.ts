@@ -1,6 +1,8 @@
 /**
  * examples/cloudflare with wrangler itself, offline: `wrangler dev` serves the chat page and two official
  * clients chat through the Durable Object; `wrangler deploy --dry-run` bundles what a deploy would upload.
+ * The sharded chat (fleet.ts, wrangler.fleet.jsonc): clients in one room on different shards chat, and the
+ * Worker's `POST /announce` reaches all of them.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -76,6 +78,49 @@ describe("examples/cloudflare with wrangler (offline)", () => {
         b.close();
       }
     } finally {
+      await dev.stop();
+      rmSync(state, { recursive: true, force: true });
+      rmSync(join(cwd, ".wrangler"), { recursive: true, force: true });
+    }
+  });
+
+  it("the sharded chat: a room spans shards, and POST /announce reaches every shard", async () => {
+    const state = mkdtempSync(join(tmpdir(), "portio-wrangler-"));
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const dev = await run(
+      ["dev", "-c", "wrangler.fleet.jsonc", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state],
+      /Ready on http:\/\/[\d.]+:\d+/,
+    );
+    const clients: ReturnType<typeof ioc>[] = [];
+    try {
+      const url = /Ready on (http:\/\/[\d.]+:\d+)/.exec(dev.out())![1]!;
+      assert.equal((await fetch(url + "/")).status, 200);
+      // route() shards by the `room` query: these two keys land on different shards, both chat in "lobby"
+      for (const key of ["a", "b"]) {
+        clients.push(
+          ioc(url, { forceNew: true, reconnection: false, transports: ["websocket"], query: { room: key } }),
+        );
+      }
+      const [a, b] = clients as [ReturnType<typeof ioc>, ReturnType<typeof ioc>];
+      await a.timeout(10_000).emitWithAck("join", "ann", "lobby");
+      const members = await b.timeout(10_000).emitWithAck("join", "bob", "lobby");
+      assert.deepEqual((members as { members: string[] }).members, ["ann", "bob"], JSON.stringify(members));
+      assert.notEqual(a.id!.split(".")[0], b.id!.split(".")[0], "both clients landed on one shard");
+      const got = new Promise<string>((resolve) =>
+        a.on("message", (m: { from: string; text: string }) => m.from === "bob" && resolve(m.text))
+      );
+      await b.timeout(10_000).emitWithAck("message", "across shards");
+      assert.equal(await got, "across shards");
+      const announced = clients.map((c) =>
+        new Promise<string>((resolve) =>
+          c.on("system", (m: { text: string }) => m.text === "maintenance" && resolve(m.text))
+        )
+      );
+      const res = await fetch(url + "/announce?text=maintenance", { method: "POST" });
+      assert.equal(((await res.json()) as { delivered: string[] }).delivered.length, 4);
+      await Promise.all(announced);
+    } finally {
+      for (const c of clients) c.close();
       await dev.stop();
       rmSync(state, { recursive: true, force: true });
       rmSync(join(cwd, ".wrangler"), { recursive: true, force: true });

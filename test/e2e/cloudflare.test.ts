@@ -20,6 +20,9 @@ runSuite(
       "no-http-compression":
         "a Worker sees the Accept-Encoding Cloudflare sends it, not the client's, and Cloudflare compresses responses " +
         "for the client itself (workerd too): `portio/cloudflare` servers default to `httpCompression: false`",
+      "no-per-message-compress":
+        "workerd negotiates permessage-deflate itself and its WebSocket `send` takes no per-message option: " +
+        "`compress(false)` cannot keep a message uncompressed there",
       "no-client-bundle":
         "a Worker has no file system to read socket.io-client from: serve its dist/ as static assets, or hand the files " +
         "to `io.setClientFiles` (README, Cloudflare Workers)",

@@ -66,18 +66,36 @@ export function startProcess(
   });
 }
 
-export type Transports = Array<"polling" | "websocket">;
+export type Transports = Array<"polling" | "websocket" | "webtransport">;
 export const TRANSPORT_MATRIX: Array<{ label: string; transports: Transports; upgrade?: boolean }> = [
   { label: "polling", transports: ["polling"] },
   { label: "websocket", transports: ["websocket"] },
   { label: "upgrade", transports: ["polling", "websocket"] },
 ];
 
+/**
+ * Transports that tests run one by one without an upgrade (recovery, socket.io parity): the WebTransport runner
+ * (test/webtransport/suite.deno.ts) swaps them, as it swaps `TRANSPORT_MATRIX`.
+ */
+export const SINGLE_TRANSPORTS: Transports[] = [["websocket"], ["polling"]];
+
 const open = new Set<ClientSocket>();
+
+/**
+ * Options every `client()` gets under the test's own: the WebTransport runner (test/webtransport) puts the
+ * fixture certificate's hash here (`transportOptions.webtransport.serverCertificateHashes`).
+ */
+export const clientDefaults: Partial<ManagerOptions & SocketOptions> = {};
 
 /** An official client, not auto-connecting until awaited with `connected()`. Closed by `closeClients()`. */
 export function client(target: Target, nsp = "/", opts: Partial<ManagerOptions & SocketOptions> = {}): ClientSocket {
-  const socket = ioc(target.url + nsp, { forceNew: true, reconnection: false, timeout: 5000, ...opts });
+  const socket = ioc(target.url + nsp, {
+    forceNew: true,
+    reconnection: false,
+    timeout: 5000,
+    ...clientDefaults,
+    ...opts,
+  });
   open.add(socket);
   return socket;
 }
@@ -111,10 +129,19 @@ export async function connected(socket: ClientSocket): Promise<ClientSocket> {
   return socket;
 }
 
-/** Resolves once the engine transport is the one wanted (after an upgrade, websocket). */
+/** The transport a client with `transports` ends on (after an upgrade, websocket or webtransport). */
+export function finalTransport(transports: Transports): string {
+  return transports.includes("websocket")
+    ? "websocket"
+    : transports.includes("webtransport")
+    ? "webtransport"
+    : "polling";
+}
+
+/** Resolves once the engine transport is the one wanted (see `finalTransport`). */
 export async function settled(socket: ClientSocket, transports: Transports): Promise<void> {
   await connected(socket);
-  const want = transports.includes("websocket") ? "websocket" : "polling";
+  const want = finalTransport(transports);
   if (socket.io.engine.transport.name === want) return;
   await once(socket.io.engine, "upgrade");
 }

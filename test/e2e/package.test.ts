@@ -68,6 +68,8 @@ describe("the packed package, installed offline into fresh apps", () => {
     for (const f of ["app.ts", "html.ts"]) cpSync(join(repo, "examples/chat", f), join(app, "worker/chat", f));
     const worker = readFileSync(join(repo, "examples/cloudflare/worker.ts"), "utf8").replaceAll("../chat/", "./chat/");
     writeFileSync(join(app, "worker/worker.ts"), worker);
+    const fleet = readFileSync(join(repo, "examples/cloudflare/fleet.ts"), "utf8").replaceAll("../chat/", "./chat/");
+    writeFileSync(join(app, "worker/fleet.ts"), fleet);
     installApp(app, packed.file, [...APP_DEPS, ...TS_DEPS]);
   });
 
@@ -183,6 +185,13 @@ describe("the packed package, installed offline into fresh apps", () => {
     assert.doesNotMatch(r.stderr, /legacy behavior/, "no request.signal warning from Deno.serve");
   });
 
+  it("Deno with WebTransport (--unstable-net), importing the built package from node_modules", async () => {
+    cpSync(join(repo, "examples/webtransport/cert.ts"), join(app, "cert.ts"));
+    const r = await run(bin("deno"), ["run", "-A", "--unstable-net", "deno-webtransport.mjs"], app);
+    ok(r, "deno run --unstable-net");
+    assert.match(r.stdout, /OK deno-webtransport ack=hi deno-webtransport news=2/);
+  });
+
   it("JSR: deno publish --dry-run is clean without --allow-slow-types", async () => {
     const r = await run(bin("deno"), ["publish", "--dry-run", "--allow-dirty"], repo, 120_000);
     ok(r, "deno publish --dry-run");
@@ -210,5 +219,21 @@ describe("the packed package, installed offline into fresh apps", () => {
     console.log(`# chat Worker bundle: ${m[1]} KiB, ${m[2]} KiB gzip`);
     assert.ok(Number(m[2]) <= WORKER_GZIP_BUDGET_KIB, `${m[2]} KiB gzip is over the budget`);
     assert.ok(existsSync(join(app, "out/worker.js")));
+    // the fleet room store is a subpath of its own: an app on one object does not carry it
+    assert.doesNotMatch(readFileSync(join(app, "out/worker.js"), "utf8"), /portio fleet/);
+  });
+
+  it("the sharded chat Worker (portio/cloudflare/fleet) bundles from the tarball", async () => {
+    const r = await run(
+      bin("wrangler"),
+      ["deploy", "--dry-run", "--outdir", "out-fleet", "-c", "wrangler.fleet.jsonc"],
+      app,
+      120_000,
+    );
+    ok(r, "wrangler deploy --dry-run -c wrangler.fleet.jsonc");
+    const m = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(r.stdout + r.stderr);
+    assert.ok(m, r.stdout);
+    console.log(`# sharded chat Worker bundle: ${m[1]} KiB, ${m[2]} KiB gzip`);
+    assert.match(readFileSync(join(app, "out-fleet/fleet.js"), "utf8"), /portio fleet/);
   });
 });

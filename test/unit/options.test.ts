@@ -51,11 +51,16 @@ describe("option checking", () => {
       logger: { ...quiet, warn: (msg: string) => warnings.push(msg) },
     });
     assert.deepEqual(warnings, []);
-    assert.deepEqual([...IGNORED_OPTIONS].sort(), [
-      "destroyUpgrade",
-      "destroyUpgradeTimeout",
-      "wsEngine",
-    ]);
+    assert.deepEqual([...IGNORED_OPTIONS].sort(), ["wsEngine"]);
+    await io.close();
+  });
+
+  it('transports with "webtransport" are accepted without a warning (portio/deno serves it; elsewhere it is unused)', async () => {
+    const warnings: string[] = [];
+    const logger = { ...quiet, warn: (msg: string) => warnings.push(msg) };
+    const io = new Server({ transports: ["polling", "websocket", "webtransport"] as never, logger });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(io.engine.opts.transports, ["polling", "websocket", "webtransport"]);
     await io.close();
   });
 

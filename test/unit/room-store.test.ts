@@ -51,7 +51,7 @@ function fakeNamespace(ids: string[], fanout?: RoutedFanout) {
     });
     adapter.addAll(id, [id]);
   }
-  return { adapter, writes, delivery };
+  return { adapter, writes, delivery, host };
 }
 
 /** A context that records the ids each delivery reaches, for the store alone. */
@@ -161,8 +161,8 @@ test("rooms: union without duplicates, except, delAll and room events", () => {
 /** A fake runtime pub/sub: topic → subscribers, publish delivers to each like Bun's server.publish. */
 function fakePubSub() {
   const topics = new Map<string, Set<string>>();
-  const published: Array<[string, string]> = [];
-  const received = new Map<string, string[]>();
+  const published: Array<[string, string | Uint8Array]> = [];
+  const received = new Map<string, Array<string | Uint8Array>>();
   const fanout: RoutedFanout = {
     routing: topicRouting,
     publish(topic, frame) {
@@ -188,6 +188,21 @@ test("native fan-out: one publish for subscribed members, direct writes for the 
   assert.deepEqual(ps.received.get("ws1"), ['42["ev",1]']);
   assert.deepEqual(ps.received.get("ws2"), ['42["ev",1]']);
   assert.deepEqual(writes.get("poll")!.map((m) => (m as SharedMessage).wire), ['42["ev",1]']);
+  assert.equal(writes.get("ws1")!.length, 0);
+});
+
+test("native fan-out of a custom parser's single binary frame: published as is, polling members written to", () => {
+  const ps = fakePubSub();
+  const { adapter, writes, delivery, host } = fakeNamespace(["ws1", "ws2", "poll"], ps.fanout);
+  const bytes = new Uint8Array([0x83, 1, 2]);
+  host._encode = () => [bytes]; // what socket.io-msgpack-parser's Encoder returns: one binary part
+  for (const id of ["ws1", "ws2", "poll"]) adapter.addAll(id, ["room"]);
+  delivery.attach("ws1", ps.sink("ws1"));
+  delivery.attach("ws2", ps.sink("ws2"));
+  adapter.broadcast({ type: PacketType.EVENT, nsp: "/", data: ["ev", 1] }, { rooms: new Set(["room"]) });
+  assert.deepEqual(ps.published, [["/\u0000room", bytes]]);
+  assert.deepEqual(ps.received.get("ws2"), [bytes]);
+  assert.deepEqual(writes.get("poll")!.map((m) => (m as SharedMessage).wire), [bytes]);
   assert.equal(writes.get("ws1")!.length, 0);
 });
 

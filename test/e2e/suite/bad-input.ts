@@ -25,6 +25,7 @@ import {
   rawWs,
   sleep,
   type Target,
+  waitFor,
   waitForSession,
 } from "../harness.ts";
 
@@ -312,6 +313,29 @@ const section: Section = (target) => {
             await freshClientWorks(target());
           });
         }
+      }
+    });
+
+    describe("a CONNECT cut short by a protocol violation", () => {
+      // found by the fuzzer (test/fuzz): the connection closed while the child namespace was being created,
+      // and the empty child stayed for good, so one client could grow the namespace map without bound
+      for (const [i, transport] of TRANSPORTS.entries()) {
+        it(`CONNECT to a new dynamic namespace, then a lone attachment, over ${transport} → no namespace left`, async () => {
+          const name = `/dyn-${9001 + i}`;
+          const raw = await open(target(), transport);
+          // a lone attachment: decodable by the engine, a violation for Socket.IO; over polling both packets
+          // are one body, handled before the CONNECT's namespace is resolved
+          assertPostRefusedOrAccepted(await raw.send(`40${name},`, bin(1, 2, 3)));
+          assert.equal(await raw.closed(), true, "the bad packet should close the session");
+          const observer = await connected(client(target()));
+          await waitFor(
+            async () => !(await observer.timeout(2000).emitWithAck("has-nsp", name)),
+            3000,
+            `${name} removed`,
+          );
+          observer.close();
+          await freshClientWorks(target());
+        });
       }
     });
 

@@ -6,7 +6,22 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import type { Section } from "../suite.ts";
-import { client, rawWs, settled } from "../harness.ts";
+import { client, collect, rawWs, settled } from "../harness.ts";
+import { frameTap } from "../frame-tap.ts";
+import { probePayload } from "../../fixture/deflate.ts";
+
+/** the fixture's probe messages to the prober, in the order they are sent (test/fixture/deflate.ts) */
+const PROBES = [
+  "plain-emit",
+  "deflated-emit",
+  "plain-binary",
+  "plain-all",
+  "deflated-all",
+  "plain-room",
+  "deflated-room",
+  "plain-broadcast",
+  "deflated-broadcast",
+];
 
 const section: Section = (target) => {
   describe("compression", () => {
@@ -25,6 +40,43 @@ const section: Section = (target) => {
       const big = "compressible ".repeat(1000);
       assert.equal(await c.timeout(3000).emitWithAck("echo", big), big);
       assert.equal(await c.timeout(3000).emitWithAck("echo", "tiny"), "tiny");
+    });
+
+    it("compress(false): the message goes out uncompressed on every write path, the others compressed", async (t) => {
+      const why = target().knownDifferences["no-permessage-deflate"] ??
+        target().knownDifferences["no-per-message-compress"];
+      if (why) return t.skip(why);
+      // the prober's WebSocket goes through a relay that reads the frames' RSV1 bit (RFC 7692 §6)
+      const tap = await frameTap(target().url);
+      try {
+        const opts = { path: "/deflate/", transports: ["websocket"] as Array<"websocket"> };
+        const prober = client({ ...target(), url: tap.url }, "/", opts);
+        const other = client(target(), "/", opts);
+        await settled(prober, ["websocket"]);
+        await settled(other, ["websocket"]);
+        const got = collect(prober, "probe", PROBES.length);
+        await prober.timeout(3000).emitWithAck("compress-probe");
+        await other.timeout(3000).emitWithAck("compress-probe-broadcast");
+        const events = await got;
+        assert.deepEqual(events.map((e) => String(e[0]).split(":")[0]), PROBES);
+        for (const [i, e] of events.entries()) assert.equal(e[0], probePayload(PROBES[i]!));
+        assert.deepEqual(new Uint8Array(events[2]![1] as ArrayBuffer), new TextEncoder().encode(probePayload("b")));
+
+        assert.equal(tap.connections.length, 1);
+        const frames = tap.connections[0]!.filter((f) => f.opcode === 1 || f.opcode === 2);
+        const plainText = frames.filter((f) => !f.rsv1 && f.opcode === 1).map((f) => f.payload.toString());
+        for (const id of PROBES) {
+          const seen = plainText.some((text) => text.includes(`"${id}:`));
+          assert.equal(seen, id.startsWith("plain-"), `${id}: ${seen ? "uncompressed" : "not seen uncompressed"}`);
+        }
+        // the deflated ones did go out compressed (RSV1); so may the open packet, which passes the threshold
+        assert.ok(frames.filter((f) => f.rsv1).length >= PROBES.filter((id) => id.startsWith("deflated-")).length);
+        const attachment = frames.filter((f) => f.opcode === 2);
+        assert.equal(attachment.length, 1);
+        assert.equal(attachment[0]!.rsv1, false, "the binary attachment of a compress(false) emit");
+      } finally {
+        await tap.close();
+      }
     });
 
     it("httpCompression: a polling response over 1 KiB is gzip-encoded when asked", async () => {

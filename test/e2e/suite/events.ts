@@ -44,6 +44,24 @@ const section: Section = (target) => {
         assert.deepEqual([...new Uint8Array(extra.nested[0]!)], [7, 8, 9]);
         assert.deepEqual([...new Uint8Array(extra.buf)], [1, 2]);
       });
+
+      it(`an empty attachment both ways, and the connection stays (${label})`, async () => {
+        // found by the fuzzer (test/fuzz): Bun's send() answers 0 for an empty frame it did send, and the
+        // adapter took that for a dropped frame and closed the connection
+        const c = client(target(), "/", { transports });
+        await settled(c, transports);
+        const res = await new Promise<unknown[]>((resolve, reject) =>
+          c.timeout(3000).emit(
+            "echo",
+            new Uint8Array(0),
+            "after",
+            (err: Error | null, ...a: unknown[]) => err ? reject(err) : resolve(a),
+          )
+        );
+        assert.equal((res[0] as ArrayBuffer).byteLength, 0);
+        assert.equal(res[1], "after");
+        assert.equal(await c.timeout(3000).emitWithAck("echo", "still connected"), "still connected");
+      });
     }
 
     it("an event nobody handles gets no ack: the client's timeout fires, later acks keep their ids", async () => {

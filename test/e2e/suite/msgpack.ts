@@ -85,6 +85,25 @@ const section: Section = (target) => {
       assert.deepEqual(res, { error: null, responses: [`${a.id}:r`, `${b.id}:r`].sort() });
     });
 
+    it("a room broadcast with binary reaches every WebSocket member, through native fan-out where there is one", async () => {
+      const t = target();
+      const members = [mp(t, ["websocket"]), mp(t, ["websocket"])];
+      await Promise.all(members.map((s) => settled(s, ["websocket"])));
+      for (const s of members) await s.timeout(2000).emitWithAck("join", "pub");
+      const payload = { n: 7, bin: binaryWorks(t) ? new Uint8Array([9, 8, 7]) : null };
+      const counts: Array<number | null> = [];
+      for (let i = 0; i < 2; i++) {
+        const got = members.map((s) => once<[{ n: number; bin: unknown }]>(s, "pub-msg"));
+        counts.push(await members[0]!.timeout(2000).emitWithAck("room-all", "pub", "pub-msg", payload));
+        for (const [p] of await Promise.all(got)) {
+          assert.equal(p.n, 7);
+          if (binaryWorks(t)) assert.deepEqual(bytes(p.bin), [9, 8, 7]);
+        }
+      }
+      // Bun: one publish per broadcast (the binary frame as is); elsewhere no native fan-out
+      if (counts[0] !== null) assert.equal(counts[1]! - counts[0]!, 1, "the binary room broadcast was not published");
+    });
+
     it("the wire is msgpack: CONNECT and events are binary frames", async () => {
       const r = await rawWs(target(), PATH);
       const next = async () => {

@@ -3,14 +3,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Section } from "../suite.ts";
 import { Manager } from "socket.io-client";
-import { client, connected, once, TRANSPORT_MATRIX } from "../harness.ts";
+import { client, clientDefaults, connected, once, TRANSPORT_MATRIX } from "../harness.ts";
 
 const section: Section = (target) => {
   describe("namespaces and middleware", () => {
     for (const { label, transports } of TRANSPORT_MATRIX) {
       it(`multiplexes "/" and "/custom" on one connection (${label})`, async () => {
         // one Manager, two namespaces: the official client multiplexes them over one engine connection
-        const manager = new Manager(target().url, { transports, reconnection: false });
+        const manager = new Manager(target().url, { ...clientDefaults, transports, reconnection: false });
         const main = manager.socket("/");
         const custom = manager.socket("/custom");
         main.connect();

@@ -2,11 +2,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Section } from "../suite.ts";
-import { client, collect, connected, logOf, once, rawWs } from "../harness.ts";
+import { client, collect, connected, logOf, once, rawWs, SINGLE_TRANSPORTS } from "../harness.ts";
 
 const section: Section = (target) => {
   describe("connection state recovery", () => {
-    for (const transports of [["websocket"], ["polling"]] as Array<Array<"polling" | "websocket">>) {
+    for (const transports of SINGLE_TRANSPORTS) {
       it(`a dropped client recovers its id, rooms, data and the messages it missed (${transports[0]})`, async () => {
         const c = client(target(), "/", {
           transports,

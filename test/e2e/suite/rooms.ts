@@ -3,13 +3,22 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { Section } from "../suite.ts";
-import { client, connected, rawPolling, settled, type Target, TRANSPORT_MATRIX, waitForSession } from "../harness.ts";
+import {
+  client,
+  connected,
+  rawPolling,
+  settled,
+  type Target,
+  TRANSPORT_MATRIX,
+  type Transports,
+  waitForSession,
+} from "../harness.ts";
 
 async function group(
   target: Target,
   n: number,
   room: string | null,
-  transports?: Array<"polling" | "websocket">,
+  transports?: Transports,
 ): Promise<ClientSocket[]> {
   const list: ClientSocket[] = [];
   for (let i = 0; i < n; i++) {

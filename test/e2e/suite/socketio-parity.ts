@@ -16,6 +16,7 @@ import {
   type RawPolling,
   rawPolling,
   rawWs,
+  SINGLE_TRANSPORTS,
   sleep,
   type Target,
 } from "../harness.ts";
@@ -92,7 +93,7 @@ const section: Section = (target) => {
       });
     });
 
-    for (const transports of [["websocket"], ["polling"]] as Array<Array<"polling" | "websocket">>) {
+    for (const transports of SINGLE_TRANSPORTS) {
       for (const [name, data] of [["raw binary data", "5woooot"], ["an empty binary packet", "5"]]) {
         it(`${name} → the socket's "error" event, then the connection closes (${transports[0]})`, async () => {
           const c = await connected(client(target(), "/", { transports }));
@@ -119,7 +120,7 @@ const section: Section = (target) => {
       assert.deepEqual(log.filter((e) => e.id === id).map((e) => e.event), ["disconnect"]);
     });
 
-    for (const transports of [["websocket"], ["polling"]] as Array<Array<"polling" | "websocket">>) {
+    for (const transports of SINGLE_TRANSPORTS) {
       it(`volatile packets are dropped while the transport is busy (${transports[0]})`, async () => {
         const c = await connected(client(target(), "/", { transports }));
         await sleep(50);

@@ -14,8 +14,8 @@ export function chat(io) {
 }
 
 /** Runs the client side against `url`, prints one result line, and resolves when done. */
-export async function exchange(url, label) {
-  const opts = { transports: ["polling", "websocket"], forceNew: true, reconnection: false };
+export async function exchange(url, label, extra = {}) {
+  const opts = { transports: ["polling", "websocket"], forceNew: true, reconnection: false, ...extra };
   const a = connect(url, opts);
   const b = connect(url, opts);
   try {

@@ -4,7 +4,8 @@
 import { type DefaultEventsMap, Server, type Socket } from "portio";
 import { attach, serve } from "portio/node";
 import { createAdapter, Emitter } from "portio/redis";
-import { createWorker, PortioObject } from "portio/cloudflare";
+import { createWorker, type DurableObjectNamespaceLike, PortioObject } from "portio/cloudflare";
+import { createFleetAdapter, FleetEmitter, shardOf } from "portio/cloudflare/fleet";
 import { createHandler as denoHandler } from "portio/deno";
 import { createHandler as bunHandler } from "portio/bun";
 import { type BroadcastOptions, InMemoryAdapter, type Packet, type StoreContext } from "portio/room-store";
@@ -90,3 +91,12 @@ const headers = new HeaderList();
 headers.set("x-portio", "1");
 const noContext: RequestContext | undefined = undefined;
 void [counted, noContext];
+
+// a Durable Object fleet: the Worker emitter is typed by the same event maps as the servers
+declare const fleetBinding: DurableObjectNamespaceLike;
+const fleetEmitter = new FleetEmitter<ServerToClient, InterServer>(fleetBinding, { shards: ["a", "b"] });
+void fleetEmitter.to("r").emit("news", `to ${shardOf("r", ["a", "b"])} and every other shard`);
+// @ts-expect-error wrong argument type for a declared event
+void fleetEmitter.to("r").emit("news", 42);
+void fleetEmitter.serverSideEmit("ping");
+void createFleetAdapter;
