@@ -96,11 +96,11 @@ export abstract class PortioObject<Env = unknown> {
   server(options: ServerOptions = {}): Server {
     const path = (options.path ?? "/socket.io").replace(/\/$/, "") + "/";
     // a room store that must know its server (a fleet's, portio/cloudflare/fleet) learns it before it is built
-    let io: Server | undefined;
-    (options.adapter as ServerBound | undefined)?._serves?.(path, () => io);
+    const built: { io?: Server } = {};
+    (options.adapter as ServerBound | undefined)?._serves?.(path, () => built.io);
     const storage = this.ctx.storage;
     const recovery = options.connectionStateRecovery;
-    io = new Server({
+    const io = new Server({
       // Off unless asked for: a Worker sees the Accept-Encoding Cloudflare sends it, not the client's, and
       // Cloudflare compresses responses for the client itself (workerd hands a Content-Encoding body on as is)
       httpCompression: false,
@@ -116,6 +116,7 @@ export abstract class PortioObject<Env = unknown> {
             })
           : undefined),
     });
+    built.io = io;
     // before the app's listeners: records are written before app code runs
     this.#servers.push({ io, keeper: new Hibernation(io, storage) });
     return io;

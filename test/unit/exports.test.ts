@@ -117,6 +117,7 @@ const APP_API = [
   "NamespaceEvents",
   "NamespaceMatcher",
   "ParentNamespace",
+  "PerMessageDeflateOptions",
   "ReadyState",
   "RemoteSocket",
   "RemoteSocketLike",
