@@ -13,7 +13,7 @@ import { decodePayload, EngineParseError } from "./packet.ts";
 import { EngineSocket, type SessionConfig } from "./socket.ts";
 import { type EngineProtocol, PollingTransport, WebSocketTransport } from "./transports.ts";
 import { decodeBinaryPayloadV3, decodePayloadV3 } from "./packet-v3.ts";
-import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.ts";
+import { BodyTimeoutError, PayloadTooLargeError, readBodyLimited, readBytesLimited, withinDeadline } from "./body.ts";
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
@@ -393,13 +393,21 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       const limit = this.opts.maxHttpBufferSize;
       const declared = req.headers.get("content-length");
       if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`body of ${declared} bytes`);
-      if (binaryV3) body = ctx.readBytes ? await ctx.readBytes(limit) : await readBytesLimited(req, limit);
-      else body = ctx.readBody ? await ctx.readBody(limit) : await readBodyLimited(req, limit);
+      const read = binaryV3
+        ? (ctx.readBytes ? ctx.readBytes(limit) : readBytesLimited(req, limit))
+        : (ctx.readBody ? ctx.readBody(limit) : readBodyLimited(req, limit));
+      body = await withinDeadline<string | Uint8Array>(read, this.opts.bodyTimeout, this.opts.scheduler);
     } catch (err) {
-      session.onClose("transport error", err instanceof PayloadTooLargeError ? "payload too large" : "body read error");
+      const [status, text, why] = err instanceof PayloadTooLargeError
+        ? [413, "Payload Too Large", "payload too large"]
+        : err instanceof BodyTimeoutError
+        ? [408, "Request Timeout", "body timeout"]
+        : [400, "Bad Request", "body read error"];
+      session.onClose("transport error", why);
       headers.set("Content-Type", "text/plain");
-      const tooLarge = err instanceof PayloadTooLargeError;
-      return reply(tooLarge ? 413 : 400, headers, tooLarge ? "Payload Too Large" : "Bad Request");
+      // the rest of the body is not read: the connection cannot carry another request
+      if (status !== 400) headers.set("Connection", "close");
+      return reply(status, headers, text);
     } finally {
       polling.posting = false;
     }
