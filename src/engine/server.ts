@@ -16,6 +16,7 @@ import { decodeBinaryPayloadV3, decodePayloadV3 } from "./packet-v3.ts";
 import { BodyTimeoutError, PayloadTooLargeError, readBodyLimited, readBytesLimited, withinDeadline } from "./body.ts";
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
+import { errorKind, logLimited } from "../util/log-limiter.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
@@ -166,7 +167,31 @@ export class EngineServer extends Emitter<EngineServerEvents> {
 
   /** `handle` without the `Response`: Node's adapter writes the `Reply` itself (see engine/http.ts). */
   async respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
-    const url = new URL(req.url);
+    try {
+      return await this.#respond(req, ctx);
+    } catch (err) {
+      // not a refusal (those are answered below, logged at debug level): a bug, or an app hook that threw
+      // (`generateId`, a `cors` origin function). A client can repeat the request at will, so at most one line a
+      // minute per kind (util/log-limiter.ts); the answer is the 500 every runtime would give
+      logLimited(this.logger, errorKind("request failed", err), "request failed", err);
+      const headers = new HeaderList();
+      headers.set("Content-Type", "text/plain");
+      return reply(500, headers, "Internal Server Error");
+    }
+  }
+
+  async #respond(req: RequestLike, ctx: RequestContext): Promise<Reply | undefined> {
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      // a Host header no URL can hold (Node and Deno build the request URL from it; Bun then gives the path
+      // alone): a bad request if the path is ours
+      const path = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/?#]*)?([^?#]*)/i.exec(req.url)?.[1] || "/";
+      if (!this.matches({ pathname: path })) return undefined;
+      this.logger.debug(`request refused: invalid URL`);
+      return new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "INVALID_URL" }).toReply();
+    }
     if (!this.matches(url)) return undefined;
     const preflight = req.method === "OPTIONS";
     const headers = this.opts.cors ? await corsHeaders(this.opts.cors, req, preflight) : new HeaderList();
