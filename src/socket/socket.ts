@@ -205,6 +205,11 @@ export class Socket<
     this.client.conn.checkBackpressure();
   }
 
+  /** @ignore Whether a volatile packet may go now: the connection can take it at once (rooms/memory.ts). */
+  _volatileReady(): boolean {
+    return this.client.conn.canSendVolatile;
+  }
+
   /** Lets native fan-out reach this socket once its connection is an open WebSocket (see rooms/memory.ts). */
   _attachTopics(): void {
     const topics = this.client.conn.topics;
