@@ -2,7 +2,8 @@
  * The Redis room store: `ClusterAdapter` over the transport of @socket.io/redis-streams-adapter 0.3, so Portio
  * nodes and official nodes on one Redis serve one fleet.
  * - operations that must not be lost (broadcasts, socketsJoin/Leave, disconnectSockets) are stream entries
- *   (XADD, trimmed at `maxLen`); their entry id is the recovery offset;
+ *   (XADD, trimmed at `maxLen`, and by bytes at `connectionStateRecovery.maxBufferBytes`, see stream.ts); their
+ *   entry id is the recovery offset;
  * - requests that need no replay (fetchSockets, serverSideEmit, broadcasts with acks) are published on
  *   `<channelPrefix>#<nsp>#`, and each node answers on the requester's `<channelPrefix>#<nsp>#<uid>#`;
  * - the number of nodes is the number of subscribers of the public channel (PUBSUB NUMSUB), as the official
@@ -127,6 +128,11 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     );
   }
 
+  /** `connectionStateRecovery.maxBufferBytes` when recovery is on: the stream's byte bound (see stream.ts). */
+  get maxBufferBytes(): number | undefined {
+    return (this.recovery as { maxBufferBytes?: number } | undefined)?.maxBufferBytes;
+  }
+
   /** Remembers the last stream entry read. */
   protected override onDelivered(offset: string): void {
     if (offset && compareIds(offset, this.#ownOffset) > 0) this.#ownOffset = offset;
@@ -208,6 +214,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       }
       if (entries.length < RANGE_PAGE) from = reached;
     }
+    // the stream is trimmed oldest first (MAXLEN, the byte bound): if the offset is still there, nothing after it
+    // was trimmed while the pages were read; if it went meanwhile, the replay may have a gap: no recovery
+    if (rangeEntries(await main.send(["XRANGE", this.streamName, offset, offset])).length === 0) return null;
     this.#evict(session.sid);
     return { ...session, missedPackets };
   }

@@ -146,6 +146,9 @@ export class Fleet {
   adapterFor(nsp: StoreNamespace): RedisStreamsAdapter {
     const adapter = new RedisStreamsAdapter(nsp, this);
     this.adapters.set(nsp.name, adapter);
+    // the stream is the recovery buffer: bounded by bytes as the in-memory one is (`maxBufferBytes`)
+    const maxBytes = adapter.maxBufferBytes;
+    if (maxBytes !== undefined) this.reader(adapter.streamName).boundBytes(maxBytes);
     return adapter;
   }
 

@@ -21,9 +21,10 @@ import { decodePayload, EngineParseError } from "./packet.ts";
 import { EngineSocket, type SessionConfig } from "./socket.ts";
 import { type EngineProtocol, PollingTransport, WebSocketTransport } from "./transports.ts";
 import { decodeBinaryPayloadV3, decodePayloadV3 } from "./packet-v3.ts";
-import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.ts";
+import { BodyTimeoutError, PayloadTooLargeError, readBodyLimited, readBytesLimited, withinDeadline } from "./body.ts";
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
+import { errorKind, logLimited } from "../util/log-limiter.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
 import { forwardTarget, forwardToOwner, type SessionRouter } from "./forward.ts";
 
@@ -227,12 +228,32 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** `handle` without the `Response`: Node's adapter writes the `Reply` itself (see engine/http.ts). */
-  respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
-    return this.#respond(req, ctx, false);
+  async respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
+    try {
+      return await this.#respond(req, ctx, false);
+    } catch (err) {
+      // not a refusal (those are answered below, logged at debug level): a bug, or an app hook that threw
+      // (`generateId`, a `cors` origin function). A client can repeat the request at will, so at most one line a
+      // minute per kind (util/log-limiter.ts); the answer is the 500 every runtime would give
+      logLimited(this.logger, errorKind("request failed", err), "request failed", err);
+      const headers = new HeaderList();
+      headers.set("Content-Type", "text/plain");
+      return reply(500, headers, "Internal Server Error");
+    }
   }
 
   async #respond(req: RequestLike, ctx: RequestContext, forwarded: boolean): Promise<Reply | undefined> {
-    const url = new URL(req.url);
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      // a Host header no URL can hold (Node and Deno build the request URL from it; Bun then gives the path
+      // alone): a bad request if the path is ours
+      const path = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/?#]*)?([^?#]*)/i.exec(req.url)?.[1] || "/";
+      if (!this.matches({ pathname: path })) return undefined;
+      this.logger.debug(`request refused: invalid URL`);
+      return new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "INVALID_URL" }).toReply();
+    }
     if (!this.matches(url)) return undefined;
     const preflight = req.method === "OPTIONS";
     const headers = this.opts.cors ? await corsHeaders(this.opts.cors, req, preflight) : new HeaderList();
@@ -466,13 +487,21 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       const limit = this.opts.maxHttpBufferSize;
       const declared = req.headers.get("content-length");
       if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`body of ${declared} bytes`);
-      if (binaryV3) body = ctx.readBytes ? await ctx.readBytes(limit) : await readBytesLimited(req, limit);
-      else body = ctx.readBody ? await ctx.readBody(limit) : await readBodyLimited(req, limit);
+      const read = binaryV3
+        ? (ctx.readBytes ? ctx.readBytes(limit) : readBytesLimited(req, limit))
+        : (ctx.readBody ? ctx.readBody(limit) : readBodyLimited(req, limit));
+      body = await withinDeadline<string | Uint8Array>(read, this.opts.bodyTimeout, this.opts.scheduler);
     } catch (err) {
-      session.onClose("transport error", err instanceof PayloadTooLargeError ? "payload too large" : "body read error");
+      const [status, text, why] = err instanceof PayloadTooLargeError
+        ? [413, "Payload Too Large", "payload too large"]
+        : err instanceof BodyTimeoutError
+        ? [408, "Request Timeout", "body timeout"]
+        : [400, "Bad Request", "body read error"];
+      session.onClose("transport error", why);
       headers.set("Content-Type", "text/plain");
-      const tooLarge = err instanceof PayloadTooLargeError;
-      return reply(tooLarge ? 413 : 400, headers, tooLarge ? "Payload Too Large" : "Bad Request");
+      // the rest of the body is not read: the connection cannot carry another request
+      if (status !== 400) headers.set("Connection", "close");
+      return reply(status, headers, text);
     } finally {
       polling.posting = false;
     }

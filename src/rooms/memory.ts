@@ -152,11 +152,19 @@ export class InMemoryAdapter extends Emitter<AdapterEvents> {
     const [room] = opts.rooms as Set<Room> & Iterable<Room>;
     const subscribed = this.#topicMembers.get(room!) ?? 0;
     if (subscribed === 0) return false;
+    const members = this.rooms.get(room!);
+    if (opts.flags?.volatile) {
+      // volatile means "dropped while the transport cannot take it" (socket.io); the runtime would queue a
+      // published frame for a backpressured subscriber as for any other, so a volatile broadcast goes natively
+      // only when every subscriber can take it now. Otherwise each member is written to, or skipped, on its own.
+      for (const id of members ?? EMPTY) {
+        if (this.#sinks.has(id) && !this.nsp.sockets.get(id)?._volatileReady?.()) return false;
+      }
+    }
     // engine "message" packet, one WebSocket frame (binary as is, v4 only: see EngineSocket.topics);
     // `compress(false)` reaches the runtime's publish
     const text = typeof frame === "string";
     fanout.publish(this.#topic(room!), text ? "4" + frame : frame, opts.flags?.compress);
-    const members = this.rooms.get(room!);
     // the runtime queued the frame for each subscriber out of the sessions' sight: after every SWEEP_BYTES
     // published to a room, its subscribers' queues are checked against the slow-consumer bound
     const published = (this.#publishedBytes.get(room!) ?? 0) + (text ? frame.length : frame.byteLength);

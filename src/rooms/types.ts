@@ -91,6 +91,8 @@ export interface StoreSocket {
   _notifyOutgoing(args: unknown[]): void;
   /** applies the slow-consumer bound after native fan-out wrote to this socket */
   _checkBackpressure(): void;
+  /** whether a volatile packet may go to this socket now (its connection can take it at once) */
+  _volatileReady?(): boolean;
   /** @ignore Registers the ack of a packet the store sends. */
   _registerAck(id: number, ack: (...args: unknown[]) => void): void;
   /** Joins rooms. */

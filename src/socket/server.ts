@@ -299,9 +299,14 @@ export class Server<
   /** `handle` as a `Reply` record, for adapters that write responses themselves (Node). */
   respond(req: RequestLike, ctx?: RequestContext): Promise<Reply | undefined> {
     // the client bundle: a GET for a `.js`/`.map` name, checked cheaply before the engine's URL parse
+    // (an unparsable URL, from a bad Host header, is the engine's to refuse)
     if (this.#bundle && this.#serveClient && req.method === "GET" && req.url.includes("/socket.io.")) {
-      const url = new URL(req.url);
-      const name = ClientBundle.fileOf(url.pathname, this.engine.opts.path.replace(/\/$/, ""));
+      let name: string | undefined;
+      try {
+        name = ClientBundle.fileOf(new URL(req.url).pathname, this.engine.opts.path.replace(/\/$/, ""));
+      } catch {
+        name = undefined;
+      }
       if (name) return this.#bundle.reply(req, name, this.engine.opts.cors);
     }
     return this.engine.respond(req, ctx);

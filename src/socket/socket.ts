@@ -4,6 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import { randomId } from "../util/id.ts";
+import { errorKind, logLimited } from "../util/log-limiter.ts";
 import { type Packet, PacketType } from "./parser.ts";
 import type { SharedMessage } from "../engine/packet.ts";
 import type { RequestLike } from "../engine/http.ts";
@@ -204,6 +205,11 @@ export class Socket<
     this.client.conn.checkBackpressure();
   }
 
+  /** @ignore Whether a volatile packet may go now: the connection can take it at once (rooms/memory.ts). */
+  _volatileReady(): boolean {
+    return this.client.conn.canSendVolatile;
+  }
+
   /** Lets native fan-out reach this socket once its connection is an open WebSocket (see rooms/memory.ts). */
   _attachTopics(): void {
     const topics = this.client.conn.topics;
@@ -380,7 +386,9 @@ export class Socket<
       this._emit(...event);
     } catch (err) {
       // an app listener threw: report it, as the engine does for synchronous listeners, and go on
-      console.error("portio: uncaught error in a listener", err);
+      // at most once a minute per kind: a client whose data makes a listener throw could flood the log
+      const where = "uncaught error in a listener";
+      logLimited(this.nsp.server.logger, errorKind(where, err), `${where} of ${JSON.stringify(event[0])}`, err);
     }
   }
 
