@@ -166,6 +166,6 @@ describe("WebTransport in the engine", () => {
     assert.equal((await f.closed).closeCode, 4403);
     assert.equal(engine.clientsCount, 0);
     assert.equal(errors.length, 2);
-    assert.match(errors[1], /WebTransport is served by portio\/deno/);
+    assert.match(errors[1]!, /WebTransport is served by portio\/deno/);
   });
 });
