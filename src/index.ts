@@ -33,6 +33,9 @@ export { EngineSocket } from "./engine/socket.ts";
 export type { EngineCloseReason, EngineSocketEvents, ReadyState, UpgradeTarget } from "./engine/socket.ts";
 export type { EngineProtocol, OnAbort, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
 export type { WebTransportTransport } from "./engine/transport-webtransport.ts";
+// handed to the engine by the adapter serving WebTransport (portio/deno): bundled only where it is imported
+export { acceptWebTransport } from "./engine/webtransport.ts";
+export type { WebTransportAcceptor, WebTransportHost } from "./engine/webtransport.ts";
 export type { HttpCompressionOptions } from "./engine/compression.ts";
 export type { CustomParser } from "./socket/codec.ts";
 export type {
@@ -59,8 +62,12 @@ export type {
   ForwardedRequest,
   ForwardedUpgrade,
   ForwardTarget,
+  RouterHost,
+  SessionRelay,
   SessionRouter,
 } from "./engine/forward.ts";
+// for session routers (portio/redis): bundled only where a router is imported
+export { forwardTarget, forwardToOwner, requestOf } from "./engine/forward.ts";
 
 export { InMemoryAdapter } from "./rooms/memory.ts";
 export type { AdapterEvents } from "./rooms/memory.ts";

@@ -11,7 +11,7 @@ import type {
   WebTransportInfo,
   WebTransportSessionLike,
 } from "../ports.ts";
-import { acceptWebTransport } from "./webtransport.ts";
+import type { WebTransportAcceptor } from "./webtransport.ts";
 import { corsHeaders } from "./cors.ts";
 import { compressReply } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
@@ -26,9 +26,12 @@ import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
 import { errorKind, logLimited } from "../util/log-limiter.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
-import { forwardTarget, forwardToOwner, type SessionRouter } from "./forward.ts";
+import type { SessionRouter } from "./forward.ts";
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
+
+/** Logged when a WebTransport session arrives and no adapter handed the engine its acceptor. */
+const NO_WEBTRANSPORT = 'WebTransport is served by portio/deno (README "WebTransport"): session closed';
 
 /** A `Sec-WebSocket-Key`: 16 random bytes in base64 (RFC 6455 §4.1) */
 const WS_KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
@@ -99,6 +102,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   #given: EngineOptions;
   #middlewares: EngineMiddleware[] = [];
   #webTransportOffered = false;
+  /** handed by the adapter serving WebTransport: the transport stays out of bundles that do not serve it */
+  #acceptWebTransport: WebTransportAcceptor | undefined;
   #router: SessionRouter | undefined;
 
   /** @ignore Created by the socket.io `Server`. */
@@ -135,11 +140,18 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /**
-   * Called by an adapter once it accepts WebTransport sessions (Deno's QUIC listener is up): handshakes list
-   * `webtransport` in `upgrades` from then on. False when `transports` leaves WebTransport out.
+   * Called by an adapter once it accepts WebTransport sessions (Deno's QUIC listener is up), with the
+   * acceptor that serves them (`acceptWebTransport` from `portio`; `portio/deno` passes it): handshakes list
+   * `webtransport` in `upgrades` from then on. False when `transports` leaves WebTransport out, or when no
+   * acceptor was ever handed.
    */
-  offerWebTransport(): boolean {
+  offerWebTransport(accept?: WebTransportAcceptor): boolean {
+    if (accept) this.#acceptWebTransport = accept;
     if (!this.opts.transports.includes("webtransport")) return false;
+    if (!this.#acceptWebTransport) {
+      this.logger.error(NO_WEBTRANSPORT);
+      return false;
+    }
     this.#webTransportOffered = true;
     Object.assign(this.#session, this.#sessionConfig());
     return true;
@@ -148,10 +160,21 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   /**
    * A WebTransport session from the adapter (socket.io's `io.engine.onWebTransportSession(session)`): a new
    * Engine.IO session, or the upgrade of a polling one. Sessions for another path, with `transports` leaving
-   * WebTransport out, or failing the open exchange are closed.
+   * WebTransport out, or failing the open exchange are closed; so is every session until an acceptor was
+   * handed (`offerWebTransport(acceptWebTransport)`), with an error logged.
    */
   onWebTransportSession(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void> {
-    return acceptWebTransport(
+    const accept = this.#acceptWebTransport;
+    if (!accept) {
+      this.logger.error(NO_WEBTRANSPORT);
+      try {
+        session.close({ closeCode: 4403, reason: "WebTransport not served" });
+      } catch {
+        // already closed
+      }
+      return Promise.resolve();
+    }
+    return accept(
       {
         opts: this.opts,
         clients: this.clients,
@@ -190,7 +213,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     if (this.#router === router) return;
     this.#router = router;
     // a request another node received for a session of ours: answered as our own (its middlewares ran there)
-    router.attach(forwardTarget(this.opts, (req, ctx) => this.#respond(req, ctx, true)));
+    router.attach({ opts: this.opts, respond: (req, ctx) => this.#respond(req, ctx, true) });
   }
 
   /** Bytes a connection may have queued before it is closed as a slow consumer (the `Servable` port). */
@@ -266,8 +289,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       if (this.#middlewares.length && !forwarded) await applyMiddlewares(this.#middlewares, req, ctx, headers);
       // a session of another node (never relayed twice: the owner answers for its own sessions only)
       if (sid !== null && !forwarded && this.#router?.isRemote(sid) && !this.clients.has(sid)) {
-        const limit = this.opts.maxHttpBufferSize;
-        const r = await forwardToOwner(this.#router, sid, req, ctx, limit, headers, this.#onAbort(req, ctx));
+        const r = await this.#router.route(sid, req, ctx, headers, this.#onAbort(req, ctx));
         if (r !== undefined) return r ?? undefined;
       }
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
