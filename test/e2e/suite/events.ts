@@ -45,6 +45,9 @@ const section: Section = (target) => {
         assert.deepEqual([...new Uint8Array(extra.buf)], [1, 2]);
       });
 
+      // not over WebTransport: engine.io-parser's stream framing (the official client's, and socket.io's server)
+      // refuses a zero-length frame, so an empty attachment closes that connection with socket.io too
+      if (transports.includes("webtransport")) continue;
       it(`an empty attachment both ways, and the connection stays (${label})`, async () => {
         // found by the fuzzer (test/fuzz): Bun's send() answers 0 for an empty frame it did send, and the
         // adapter took that for a dropped frame and closed the connection
