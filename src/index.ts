@@ -27,6 +27,9 @@ export { BroadcastOperator, RemoteSocket } from "./socket/broadcast.ts";
 export type { RemoteSocketLike } from "./socket/broadcast.ts";
 export type { Handshake } from "./socket/handshake.ts";
 export type * from "./socket/typed-events.ts";
+// an app serving WebTransport from its own QUIC server hands it to the engine: `io.engine.offerWebTransport(acceptWebTransport)`
+// (portio/deno does it); bundled only where it is imported
+export { acceptWebTransport } from "./engine/webtransport.ts";
 export type { CustomParser } from "./socket/codec.ts";
 
 // what `io.engine` and `socket.conn` are, and the options they take

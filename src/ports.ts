@@ -4,6 +4,7 @@
  */
 
 import type { Reply, RequestLike } from "./engine/http.ts";
+import type { WebTransportAcceptor } from "./engine/webtransport.ts";
 
 /** The part of a runtime's WebSocket the core uses. */
 export interface WebSocketLike {
@@ -148,10 +149,10 @@ export interface Servable {
   /** hands the server the client bundle's files, where the runtime can read them (`serveClient`) */
   setClientFiles?(files: ClientFiles): void;
   /**
-   * the adapter accepts WebTransport sessions for this server (its QUIC listener is up): false when the
-   * server's `transports` leave WebTransport out
+   * the adapter accepts WebTransport sessions for this server (its QUIC listener is up) and hands the acceptor
+   * that serves them (`acceptWebTransport`): false when the server's `transports` leave WebTransport out
    */
-  offerWebTransport?(): boolean;
+  offerWebTransport?(accept?: WebTransportAcceptor): boolean;
   /** a WebTransport session whose URL `matches` this server (see `WebTransportSessionLike`) */
   onWebTransportSession?(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void>;
 }

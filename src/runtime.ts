@@ -28,6 +28,9 @@ export { EngineSocket } from "./engine/socket.ts";
 export type { UpgradeTarget } from "./engine/socket.ts";
 export type { EngineProtocol, OnAbort, Transport, TransportEvents, WebSocketTransport } from "./engine/transports.ts";
 export type { WebTransportTransport } from "./engine/transport-webtransport.ts";
+// handed to the engine by the adapter serving WebTransport (portio/deno): bundled only where it is imported
+export { acceptWebTransport } from "./engine/webtransport.ts";
+export type { WebTransportAcceptor, WebTransportHost } from "./engine/webtransport.ts";
 // sessions owned by another node of a fleet (no sticky sessions): the port a fleet's room store implements
 // (its factory's `sessionRouter`) and what it carries
 export type {
@@ -35,8 +38,12 @@ export type {
   ForwardedRequest,
   ForwardedUpgrade,
   ForwardTarget,
+  RouterHost,
+  SessionRelay,
   SessionRouter,
 } from "./engine/forward.ts";
+// for session routers (portio/redis): bundled only where a router is imported
+export { forwardTarget, forwardToOwner, requestOf } from "./engine/forward.ts";
 export type {
   Packet as EnginePacket,
   PacketType as EnginePacketType,

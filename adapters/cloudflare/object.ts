@@ -113,6 +113,7 @@ export abstract class PortioObject<Env = unknown> {
             new StorageSessionAdapter(nsp, storage, {
               prefix: `pio:${path}:`,
               maxDisconnectionDuration: recovery.maxDisconnectionDuration ?? 120_000,
+              maxBufferBytes: recovery.maxBufferBytes,
             })
           : undefined),
     });

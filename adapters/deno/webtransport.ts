@@ -4,7 +4,7 @@
  * Deno 2.x and exist only under `--unstable-net`; they are reached through `Deno` at run time, so this file
  * type-checks and loads without the flag, and only starting WebTransport needs it.
  */
-import type { Servable, WebTransportSessionLike } from "../../src/runtime.ts";
+import { acceptWebTransport, type Servable, type WebTransportSessionLike } from "../../src/runtime.ts";
 
 /** Options of `serveWebTransport` (and `serve`'s `webTransport`). */
 export interface WebTransportServeOptions {
@@ -73,7 +73,8 @@ export function serveWebTransport(io: Servable | Servable[], options: WebTranspo
   const upgrade = net.upgradeWebTransport!;
   const endpoint = new net.QuicEndpoint!({ hostname: options.hostname, port: options.port ?? 0 });
   const listener = endpoint.listen({ cert: options.cert, key: options.key, alpnProtocols: ["h3"] });
-  const offered = servers.filter((s) => s.onWebTransportSession && s.offerWebTransport?.());
+  // the engine serves sessions with the acceptor handed here: apps without WebTransport do not bundle it
+  const offered = servers.filter((s) => s.onWebTransportSession && s.offerWebTransport?.(acceptWebTransport));
   if (offered.length === 0) {
     console.warn('portio/deno: WebTransport is served, but no server has "webtransport" in its `transports`');
   }

@@ -94,8 +94,8 @@ export function writeReply(req: IncomingMessage, res: ServerResponse, r: Reply):
     const prev = headers[k];
     headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  if (r.status === 413) {
-    // the rest of an oversized body is not read: the connection cannot be reused
+  if (r.status === 413 || r.status === 408) {
+    // the rest of an oversized or too slow body (`bodyTimeout`) is not read: the connection cannot be reused
     headers["Connection"] = "close";
     res.once("finish", () => req.socket.destroy());
   }

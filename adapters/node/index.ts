@@ -186,7 +186,12 @@ function endUnanswered(socket: Duplex): void {
   if (socket.writable && (socket as Socket).bytesWritten <= 0) socket.end();
 }
 
+/** until when `logError` keeps quiet: a client may repeat what failed at will (the core limits its own lines) */
+let quietUntil = 0;
+
 function logError(server: Servable, what: string, err: unknown): void {
+  if (Date.now() < quietUntil) return;
+  quietUntil = Date.now() + 60_000;
   const logger = (server as { logger?: { error(...args: unknown[]): void } }).logger;
   if (logger) logger.error(what, err);
   else console.error(`portio: ${what}`, err);

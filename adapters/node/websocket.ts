@@ -109,6 +109,8 @@ class NodeSocket implements WebSocketLike {
 const bound = Symbol("portio.socket");
 type Bound = WebSocket & { [bound]: NodeSocket };
 
+let quietUntil = 0;
+
 function onMessage(this: Bound, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
   const handler = this[bound].handler;
   try {
@@ -117,8 +119,11 @@ function onMessage(this: Bound, data: Buffer | ArrayBuffer | Buffer[], isBinary:
     else if (data instanceof ArrayBuffer) handler.onMessage(new Uint8Array(data));
     else handler.onMessage(data);
   } catch (err) {
-    // an app listener threw: report it, keep the process and every other connection alive
-    console.error("portio: error in a message handler", err);
+    // an app listener threw (the core reports those itself; this is the last resort): report it, keep the process
+    // and every other connection alive; at most once a minute, since a client can send the same message again
+    if (Date.now() < quietUntil) return;
+    quietUntil = Date.now() + 60_000;
+    console.error("portio: error in a message handler (more within a minute are not logged)", err);
   }
 }
 

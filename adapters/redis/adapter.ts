@@ -2,7 +2,8 @@
  * The Redis room store: `ClusterAdapter` over the transport of @socket.io/redis-streams-adapter 0.3, so Portio
  * nodes and official nodes on one Redis serve one fleet.
  * - operations that must not be lost (broadcasts, socketsJoin/Leave, disconnectSockets) are stream entries
- *   (XADD, trimmed at `maxLen`); their entry id is the recovery offset;
+ *   (XADD, trimmed at `maxLen`, and by bytes at `connectionStateRecovery.maxBufferBytes`, see recovery.ts); their
+ *   entry id is the recovery offset;
  * - requests that need no replay (fetchSockets, serverSideEmit, broadcasts with acks) are published on
  *   `<channelPrefix>#<nsp>#`, and each node answers on the requester's `<channelPrefix>#<nsp>#<uid>#`;
  * - the number of nodes is the number of subscribers of the public channel (PUBSUB NUMSUB), as the official
@@ -84,7 +85,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       delivered: () => this.whenDelivered(),
       ownOffset: () => this.#ownOffset,
       evict: (sid) => this.#evict(sid),
-    });
+    }, recovery?.maxBufferBytes);
   }
 
   // ---- transport ------------------------------------------------------------------------------------------

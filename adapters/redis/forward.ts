@@ -18,14 +18,22 @@
  *   timeout, tells the owner, which treats it as its own client going away.
  * - WebSocket upgrades reaching a non-owner are relayed (relay.ts).
  */
-import type {
-  ForwardedReply,
-  ForwardedRequest,
-  ForwardedUpgrade,
-  ForwardTarget,
-  OnAbort,
-  SessionRouter,
-  Upgrade,
+import {
+  type ForwardedReply,
+  type ForwardedRequest,
+  type ForwardedUpgrade,
+  type ForwardTarget,
+  forwardTarget,
+  forwardToOwner,
+  type HeaderList,
+  type OnAbort,
+  type Reply,
+  type RequestContext,
+  type RequestLike,
+  type RouterHost,
+  type SessionRelay,
+  type SessionRouter,
+  type Upgrade,
 } from "portio/runtime";
 import type { Buffer } from "node:buffer";
 import { msgpack, unmsgpack } from "./codec.ts";
@@ -80,7 +88,7 @@ export interface ForwarderOptions {
   relayWebSocket: boolean;
 }
 
-export class Forwarder implements SessionRouter {
+export class Forwarder implements SessionRouter, SessionRelay {
   /** This node's id, the prefix of its session ids. */
   readonly nodeId: string = randomChars(8);
   /** Resolves once this node's channel is subscribed (or at once when no engine uses the router). */
@@ -88,6 +96,7 @@ export class Forwarder implements SessionRouter {
   #fleet: Fleet;
   #opts: ForwarderOptions;
   #engine: ForwardTarget | undefined;
+  #host: RouterHost | undefined;
   #nextId = 1;
   /** requests this node forwarded, waiting for their owner */
   #waiting = new Map<number, Waiting>();
@@ -126,8 +135,10 @@ export class Forwarder implements SessionRouter {
     return this.#fleet.main.send(["PUBLISH", this.#channel(node), msgpack(m)]).then(Number);
   }
 
-  attach(engine: ForwardTarget): void {
+  attach(host: RouterHost): void {
     const first = this.#engine === undefined;
+    const engine = forwardTarget(host);
+    this.#host = host;
     this.#engine = engine;
     this.#relays.engine = engine;
     // once: a second subscription would serve every forwarded request twice (`io.adapter(sameFactory)` again)
@@ -141,6 +152,17 @@ export class Forwarder implements SessionRouter {
   isRemote(sid: string): boolean {
     const owner = ownerOf(sid);
     return owner !== undefined && owner !== this.nodeId;
+  }
+
+  route(
+    sid: string,
+    req: RequestLike,
+    ctx: RequestContext,
+    headers: HeaderList,
+    onAbort: OnAbort | undefined,
+  ): Promise<Reply | null | undefined> {
+    const limit = this.#host?.opts.maxHttpBufferSize ?? 1e6;
+    return forwardToOwner(this, sid, req, ctx, limit, headers, onAbort);
   }
 
   forward(sid: string, request: ForwardedRequest, onAbort: OnAbort | undefined): Promise<ForwardedReply | undefined> {

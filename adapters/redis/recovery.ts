@@ -49,11 +49,22 @@ export class RedisStreamLog implements RecoveryLog {
   #sessions: LiveSessions | undefined;
   #host: StreamLogHost;
 
-  constructor(fleet: Fleet, stream: string, sessions: LiveSessions | undefined, host: StreamLogHost) {
+  /**
+   * `maxBufferBytes` (`connectionStateRecovery.maxBufferBytes`, when recovery is on) bounds the stream by bytes,
+   * as the in-memory log is bounded: the stream's reader counts every entry and trims the oldest (stream.ts).
+   */
+  constructor(
+    fleet: Fleet,
+    stream: string,
+    sessions: LiveSessions | undefined,
+    host: StreamLogHost,
+    maxBufferBytes?: number,
+  ) {
     this.#fleet = fleet;
     this.#stream = stream;
     this.#sessions = sessions;
     this.#host = host;
+    if (maxBufferBytes !== undefined) fleet.reader(stream).boundBytes(maxBufferBytes);
   }
 
   /** Writes a disconnected socket's session for recovery. */
@@ -104,6 +115,9 @@ export class RedisStreamLog implements RecoveryLog {
       }
       if (entries.length < RANGE_PAGE) from = reached;
     }
+    // the stream is trimmed oldest first (MAXLEN, the byte bound): if the offset is still there, nothing after it
+    // was trimmed while the pages were read; if it went meanwhile, the replay may have a gap: no recovery
+    if (rangeEntries(await main.send(["XRANGE", this.#stream, offset, offset])).length === 0) return null;
     this.#host.evict(session.sid);
     return { ...session, missedPackets };
   }

@@ -10,6 +10,17 @@ import { type Connection, rangeEntries, readEntries } from "./client.ts";
 export interface StreamReaderOptions {
   readCount: number;
   blockTimeInMs: number;
+  /** the stream's `MAXLEN`: no more entries than this are tracked for the byte bound */
+  maxLen: number;
+}
+
+/** Bytes of an entry's fields (strings by length, binary by size), near enough for a bound. */
+function entryBytes(fields: readonly unknown[]): number {
+  let n = 0;
+  for (const f of fields) {
+    n += typeof f === "string" ? f.length : (f as { byteLength?: number } | null)?.byteLength ?? 8;
+  }
+  return n;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -21,6 +32,15 @@ export class StreamReader {
   #started: Promise<void>;
   #markStarted!: () => void;
   #waiters = new Set<() => void>();
+  /**
+   * the byte bound (`connectionStateRecovery.maxBufferBytes`): the ids and sizes of the entries read, oldest
+   * first (from `#head`), and their total. Every node reads every entry, whoever wrote it (other Portio nodes,
+   * official ones, emitters), so each can trim the stream by bytes: XTRIM MINID drops the oldest entries first.
+   */
+  #maxBytes = Infinity;
+  #sizes: Array<[id: string, bytes: number]> = [];
+  #head = 0;
+  #bytes = 0;
 
   constructor(
     readonly conn: Promise<Connection>,
@@ -39,6 +59,31 @@ export class StreamReader {
 
   get offset(): string {
     return this.#offset ?? "0-0";
+  }
+
+  /** Bounds the stream by bytes (the smallest bound asked for wins); entries written from now on count. */
+  boundBytes(maxBytes: number): void {
+    this.#maxBytes = Math.min(this.#maxBytes, maxBytes);
+  }
+
+  /** Counts an entry; returns the id to trim the stream to (XTRIM MINID) when the bound is passed. */
+  #track(id: string, bytes: number): string | undefined {
+    if (this.#maxBytes === Infinity) return undefined;
+    this.#sizes.push([id, bytes]);
+    this.#bytes += bytes;
+    // entries past MAXLEN are trimmed by count already
+    while (this.#sizes.length - this.#head > this.opts.maxLen) this.#bytes -= this.#sizes[this.#head++]![1];
+    let minId: string | undefined;
+    // the newest entry always stays, as in the in-memory store
+    while (this.#bytes > this.#maxBytes && this.#sizes.length - this.#head > 1) {
+      this.#bytes -= this.#sizes[this.#head++]![1];
+      minId = this.#sizes[this.#head]![0];
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#sizes.length) {
+      this.#sizes = this.#sizes.slice(this.#head);
+      this.#head = 0;
+    }
+    return minId;
   }
 
   async #loop(): Promise<void> {
@@ -68,7 +113,9 @@ export class StreamReader {
           this.#offset,
         ]);
         if (this.#stopped) return;
+        let minId: string | undefined;
         for (const [id, fields] of readEntries(reply)) {
+          minId = this.#track(id, entryBytes(fields)) ?? minId;
           let message: AnyClusterMessage | undefined;
           try {
             message = decodeEntry(fields);
@@ -79,6 +126,9 @@ export class StreamReader {
           this.#offset = id;
         }
         this.#notify();
+        // exact (not "~"): the bound holds; the cost is the entries removed. Every node trims to the same
+        // kind of point, so concurrent trims agree
+        if (minId) await conn.send(["XTRIM", this.name, "MINID", minId]);
       } catch {
         if (this.#stopped) return;
         // Redis is unreachable: node-redis reconnects by itself; read again from the same offset afterwards,

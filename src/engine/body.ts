@@ -3,11 +3,39 @@
  * refused before it is buffered whole, with or without a Content-Length header.
  */
 import type { RequestLike } from "./http.ts";
+import type { Scheduler } from "../ports.ts";
 
 /** A request body past `maxHttpBufferSize`: answered with 413. */
 export class PayloadTooLargeError extends Error {
   /** The error's name. */
   override name = "PayloadTooLargeError";
+}
+
+/** A request body that did not arrive within `bodyTimeout` (a slowloris POST): answered with 408. */
+export class BodyTimeoutError extends Error {
+  /** The error's name. */
+  override name = "BodyTimeoutError";
+}
+
+/**
+ * `read` within `ms` (the `bodyTimeout` option), or a `BodyTimeoutError`. A request body that trickles in
+ * (a byte a second) would otherwise hold the request, its session's POST slot and the connection for as long as
+ * the client likes: Deno and Bun offer no body read timeout, and Node's `requestTimeout` is the http server's,
+ * which an app that attaches Portio to its own server may have left at 300 s. The read is not awaited further
+ * (its failure, when the runtime drops the connection, is ignored); the 408 goes out with `Connection: close`.
+ */
+export function withinDeadline<T>(read: Promise<T>, ms: number, scheduler: Scheduler): Promise<T> {
+  if (!(ms > 0 && ms < Infinity)) return read;
+  return new Promise<T>((resolve, reject) => {
+    const timer = scheduler.setTimeout(() => {
+      read.catch(() => {});
+      reject(new BodyTimeoutError(`body not complete after ${ms} ms`));
+    }, ms);
+    read.then(
+      (v) => (scheduler.clearTimeout(timer), resolve(v)),
+      (e) => (scheduler.clearTimeout(timer), reject(e)),
+    );
+  });
 }
 
 /** Web `Request` bodies; adapters with a cheaper reader pass `RequestContext.readBody` instead. */

@@ -6,14 +6,17 @@
  * Cloudflare Worker routes by the object name inside the id. Without a router, or for an id that names no
  * node, the answer stays "Session ID unknown".
  *
- * This file holds the port and the two translations the engine needs: a request into a `ForwardedRequest`
- * (body read here, within `maxHttpBufferSize`), and a `ForwardedRequest` back into a request and context the
- * engine answers as its own (`requestOf`).
+ * This file holds the port and the translations a router needs: a request into a `ForwardedRequest` (body
+ * read here, within `maxHttpBufferSize`: `forwardToOwner`), and a `ForwardedRequest` back into a request and
+ * context the engine answers as its own (`requestOf`, `forwardTarget`). The engine imports only the types:
+ * the helpers are exported by `portio` for router implementations (`portio/redis`), so an app without a
+ * router (a Cloudflare Worker) does not bundle them.
  */
 import type { RequestContext, Upgrade } from "../ports.ts";
 import { PayloadTooLargeError, readBytesLimited } from "./body.ts";
 import { type HeaderList, RecordHeaders, type Reply, reply, type RequestLike } from "./http.ts";
 import type { OnAbort } from "./transports.ts";
+import type { ResolvedEngineOptions } from "./options.ts";
 
 /** A request of a session on its way from the node that received it to the node that owns the session. */
 export interface ForwardedRequest {
@@ -41,7 +44,18 @@ export interface ForwardedReply {
   body: string | Uint8Array | null;
 }
 
-/** What the engine offers a router: answering a request that another node received. */
+/**
+ * What the engine lends its router (`SessionRouter.attach`): its live options, and answering a request that
+ * another node received as its own (middlewares and forwarding skipped: they ran where it arrived).
+ */
+export interface RouterHost {
+  /** the engine's options (live: `io.attach(srv, opts)` may change them after `attach`) */
+  readonly opts: Pick<ResolvedEngineOptions, "pingInterval" | "maxBufferedAmount" | "maxHttpBufferSize">;
+  /** Answers a request as this node's own; undefined when its path is not the engine's. */
+  respond(req: RequestLike, ctx: RequestContext): Promise<Reply | undefined>;
+}
+
+/** A request another node received, as a router serves it on the owner (`forwardTarget(host)`). */
 export interface ForwardTarget {
   /**
    * Answers `request` as if this node had received it (middlewares already ran where it arrived). `onAbort`
@@ -66,19 +80,38 @@ export type ForwardedUpgrade =
   | { upgraded: Response | undefined };
 
 /**
- * The fleet port: ids that name their node, and relaying to the owner. Every method but `attach` must be
- * cheap when the id names this node or none (they run on every request for an unknown session).
+ * The fleet port, the only part of forwarding the engine calls: ids that name their node, and relaying to
+ * the owner. Every method but `attach` must be cheap when the id names this node or none (they run on every
+ * request for an unknown session). A router built on `ForwardedRequest` messages implements `route` with
+ * `forwardToOwner(this, ...)` and serves its peers' requests through `forwardTarget(host)`.
  */
 export interface SessionRouter {
   /** Called once by the engine that uses this router. */
-  attach(engine: ForwardTarget): void;
+  attach(engine: RouterHost): void;
   /** An id for a new session of this node (URL-safe; the official client takes any). */
   newId(): string;
   /** Whether `sid` names another node of the fleet (no I/O). */
   isRemote(sid: string): boolean;
   /**
+   * Relays a request for `sid`, a session of another node, and resolves with the reply for the client
+   * (`headers`, the local CORS and middleware headers, first); null when it was a WebSocket upgrade the
+   * runtime answered itself (Node, Bun); undefined when there is no answer (owner gone, timeout, fleet
+   * transport down): the client then gets "Session ID unknown".
+   */
+  route(
+    sid: string,
+    req: RequestLike,
+    ctx: RequestContext,
+    headers: HeaderList,
+    onAbort: OnAbort | undefined,
+  ): Promise<Reply | null | undefined>;
+}
+
+/** What `forwardToOwner` relays through: a router's transport for `ForwardedRequest` messages. */
+export interface SessionRelay {
+  /**
    * Relays a polling request to the owner of `sid` and resolves with its reply; undefined when there is no
-   * answer (owner gone, timeout, fleet transport down): the client then gets "Session ID unknown".
+   * answer (owner gone, timeout, fleet transport down).
    */
   forward(sid: string, request: ForwardedRequest, onAbort: OnAbort | undefined): Promise<ForwardedReply | undefined>;
   /**
@@ -104,12 +137,13 @@ function replyOf(r: ForwardedReply, headers: HeaderList): Reply {
 }
 
 /**
- * Relays a request for a session of another node. Resolves with the reply for the client; null when the
+ * `SessionRouter.route` for a router relaying `ForwardedRequest` messages: the request (a POST's body read
+ * here, within `limit`) goes through `router`. Resolves with the reply for the client; null when the
  * request was a WebSocket upgrade the runtime answered itself (Node, Bun: nothing more to send); undefined
  * when the owner gave no answer (the engine answers "Session ID unknown", as for any unknown session).
  */
 export async function forwardToOwner(
-  router: SessionRouter,
+  router: SessionRelay,
   sid: string,
   req: RequestLike,
   ctx: RequestContext,
@@ -166,15 +200,13 @@ export function requestOf(
   return { req, ctx: out };
 }
 
-/** The engine's side for its router: `respond` answers a forwarded request (middlewares and forwarding skipped). */
-export function forwardTarget(
-  opts: { readonly pingInterval: number; readonly maxBufferedAmount: number },
-  respond: (req: RequestLike, ctx: RequestContext) => Promise<Reply | undefined>,
-): ForwardTarget {
+/** The owner's side of a router: the engine it was attached to, answering forwarded requests. */
+export function forwardTarget(host: RouterHost): ForwardTarget {
+  const opts = host.opts;
   return {
     async serveForwarded(f, c) {
       const { req, ctx } = requestOf(f, c);
-      const r = await respond(req, ctx);
+      const r = await host.respond(req, ctx);
       return r && { status: r.status, headers: r.headers.entries, body: r.body };
     },
     get pingInterval() {
@@ -184,10 +216,4 @@ export function forwardTarget(
       return opts.maxBufferedAmount;
     },
   };
-}
-
-/** The router a room store's factory carries (`createAdapter(...)` of `portio/redis`), if any. */
-export function routerOf(factory: unknown): SessionRouter | undefined {
-  const r = (factory as { sessionRouter?: SessionRouter } | null | undefined)?.sessionRouter;
-  return r && typeof r.forward === "function" ? r : undefined;
 }

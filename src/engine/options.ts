@@ -67,6 +67,14 @@ export interface EngineOptions {
    */
   maxBufferedAmount?: number;
   /**
+   * Portio's read deadline for a polling POST body (no engine.io equivalent; Node's http server calls its
+   * whole-request deadline `requestTimeout`): ms from the moment the engine starts reading the body to its
+   * last byte (default 20000). A body still incomplete then is answered 408 with `Connection: close` and its
+   * session closes with "transport error" (description "body timeout"), so a client trickling a body (a
+   * slowloris POST) holds nothing for long. Applies on every runtime; 0 turns it off.
+   */
+  bodyTimeout?: number;
+  /**
    * transports to accept (default ["polling", "websocket"]); add "webtransport" to serve WebTransport where
    * the adapter can (Deno: `serve(io, { webTransport: { cert, key } })`)
    */
@@ -133,6 +141,8 @@ export interface ResolvedEngineOptions {
   maxHttpBufferSize: number;
   /** Bytes of outgoing data a session may have queued before it is closed as a slow consumer. */
   maxBufferedAmount: number;
+  /** ms a polling POST body may take to arrive; 0 for no deadline. */
+  bodyTimeout: number;
   /** Transports accepted. */
   transports: Array<"polling" | "websocket" | "webtransport">;
   /** Whether polling sessions may upgrade to WebSocket. */
@@ -159,6 +169,12 @@ export interface ResolvedEngineOptions {
   destroyUpgrade: false | { timeout: number };
 }
 
+/**
+ * 20 s: a 1 MB body (`maxHttpBufferSize`) still arrives on a 50 KB/s link, while a slowloris POST at a byte a
+ * second holds its connection for 20 s instead of as long as it likes
+ */
+export const DEFAULT_BODY_TIMEOUT = 20_000;
+
 /** 4 MiB: a few seconds of a busy room on a slow link, small enough that 1,000 stalled clients fit in RAM */
 export const DEFAULT_MAX_BUFFERED_AMOUNT = 4 * 1024 * 1024;
 
@@ -173,6 +189,7 @@ export function resolveEngineOptions(opts: EngineOptions = {}): ResolvedEngineOp
     upgradeTimeout: opts.upgradeTimeout ?? 10000,
     maxHttpBufferSize: opts.maxHttpBufferSize ?? 1e6,
     maxBufferedAmount: opts.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT,
+    bodyTimeout: opts.bodyTimeout ?? DEFAULT_BODY_TIMEOUT,
     transports: opts.transports ?? ["polling", "websocket"],
     allowUpgrades: opts.allowUpgrades ?? true,
     allowRequest: opts.allowRequest,

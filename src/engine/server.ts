@@ -11,7 +11,7 @@ import type {
   WebTransportInfo,
   WebTransportSessionLike,
 } from "../ports.ts";
-import { acceptWebTransport } from "./webtransport.ts";
+import type { WebTransportAcceptor } from "./webtransport.ts";
 import { corsHeaders } from "./cors.ts";
 import { compressReply } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
@@ -21,13 +21,17 @@ import { decodePayload, EngineParseError } from "./packet.ts";
 import { EngineSocket, type SessionConfig } from "./socket.ts";
 import { type EngineProtocol, PollingTransport, WebSocketTransport } from "./transports.ts";
 import { decodeBinaryPayloadV3, decodePayloadV3 } from "./packet-v3.ts";
-import { PayloadTooLargeError, readBodyLimited, readBytesLimited } from "./body.ts";
+import { BodyTimeoutError, PayloadTooLargeError, readBodyLimited, readBytesLimited, withinDeadline } from "./body.ts";
 import { randomId } from "../util/id.ts";
 import { createLogger, type Logger } from "../util/logger.ts";
+import { errorKind, logLimited } from "../util/log-limiter.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
-import { forwardTarget, forwardToOwner, type SessionRouter } from "./forward.ts";
+import type { SessionRouter } from "./forward.ts";
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
+
+/** Logged when a WebTransport session arrives and no adapter handed the engine its acceptor. */
+const NO_WEBTRANSPORT = 'WebTransport is served by portio/deno (README "WebTransport"): session closed';
 
 /** A `Sec-WebSocket-Key`: 16 random bytes in base64 (RFC 6455 §4.1) */
 const WS_KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
@@ -98,6 +102,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   #given: EngineOptions;
   #middlewares: EngineMiddleware[] = [];
   #webTransportOffered = false;
+  /** handed by the adapter serving WebTransport: the transport stays out of bundles that do not serve it */
+  #acceptWebTransport: WebTransportAcceptor | undefined;
   #router: SessionRouter | undefined;
 
   /** @ignore Created by the socket.io `Server`. */
@@ -134,11 +140,18 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /**
-   * Called by an adapter once it accepts WebTransport sessions (Deno's QUIC listener is up): handshakes list
-   * `webtransport` in `upgrades` from then on. False when `transports` leaves WebTransport out.
+   * Called by an adapter once it accepts WebTransport sessions (Deno's QUIC listener is up), with the
+   * acceptor that serves them (`acceptWebTransport` from `portio`; `portio/deno` passes it): handshakes list
+   * `webtransport` in `upgrades` from then on. False when `transports` leaves WebTransport out, or when no
+   * acceptor was ever handed.
    */
-  offerWebTransport(): boolean {
+  offerWebTransport(accept?: WebTransportAcceptor): boolean {
+    if (accept) this.#acceptWebTransport = accept;
     if (!this.opts.transports.includes("webtransport")) return false;
+    if (!this.#acceptWebTransport) {
+      this.logger.error(NO_WEBTRANSPORT);
+      return false;
+    }
     this.#webTransportOffered = true;
     Object.assign(this.#session, this.#sessionConfig());
     return true;
@@ -147,10 +160,21 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   /**
    * A WebTransport session from the adapter (socket.io's `io.engine.onWebTransportSession(session)`): a new
    * Engine.IO session, or the upgrade of a polling one. Sessions for another path, with `transports` leaving
-   * WebTransport out, or failing the open exchange are closed.
+   * WebTransport out, or failing the open exchange are closed; so is every session until an acceptor was
+   * handed (`offerWebTransport(acceptWebTransport)`), with an error logged.
    */
   onWebTransportSession(session: WebTransportSessionLike, info?: WebTransportInfo): Promise<void> {
-    return acceptWebTransport(
+    const accept = this.#acceptWebTransport;
+    if (!accept) {
+      this.logger.error(NO_WEBTRANSPORT);
+      try {
+        session.close({ closeCode: 4403, reason: "WebTransport not served" });
+      } catch {
+        // already closed
+      }
+      return Promise.resolve();
+    }
+    return accept(
       {
         opts: this.opts,
         clients: this.clients,
@@ -189,7 +213,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     if (this.#router === router) return;
     this.#router = router;
     // a request another node received for a session of ours: answered as our own (its middlewares ran there)
-    router.attach(forwardTarget(this.opts, (req, ctx) => this.#respond(req, ctx, true)));
+    router.attach({ opts: this.opts, respond: (req, ctx) => this.#respond(req, ctx, true) });
   }
 
   /** Bytes a connection may have queued before it is closed as a slow consumer (the `Servable` port). */
@@ -227,12 +251,32 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** `handle` without the `Response`: Node's adapter writes the `Reply` itself (see engine/http.ts). */
-  respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
-    return this.#respond(req, ctx, false);
+  async respond(req: RequestLike, ctx: RequestContext = {}): Promise<Reply | undefined> {
+    try {
+      return await this.#respond(req, ctx, false);
+    } catch (err) {
+      // not a refusal (those are answered below, logged at debug level): a bug, or an app hook that threw
+      // (`generateId`, a `cors` origin function). A client can repeat the request at will, so at most one line a
+      // minute per kind (util/log-limiter.ts); the answer is the 500 every runtime would give
+      logLimited(this.logger, errorKind("request failed", err), "request failed", err);
+      const headers = new HeaderList();
+      headers.set("Content-Type", "text/plain");
+      return reply(500, headers, "Internal Server Error");
+    }
   }
 
   async #respond(req: RequestLike, ctx: RequestContext, forwarded: boolean): Promise<Reply | undefined> {
-    const url = new URL(req.url);
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      // a Host header no URL can hold (Node and Deno build the request URL from it; Bun then gives the path
+      // alone): a bad request if the path is ours
+      const path = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/?#]*)?([^?#]*)/i.exec(req.url)?.[1] || "/";
+      if (!this.matches({ pathname: path })) return undefined;
+      this.logger.debug(`request refused: invalid URL`);
+      return new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "INVALID_URL" }).toReply();
+    }
     if (!this.matches(url)) return undefined;
     const preflight = req.method === "OPTIONS";
     const headers = this.opts.cors ? await corsHeaders(this.opts.cors, req, preflight) : new HeaderList();
@@ -245,8 +289,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       if (this.#middlewares.length && !forwarded) await applyMiddlewares(this.#middlewares, req, ctx, headers);
       // a session of another node (never relayed twice: the owner answers for its own sessions only)
       if (sid !== null && !forwarded && this.#router?.isRemote(sid) && !this.clients.has(sid)) {
-        const limit = this.opts.maxHttpBufferSize;
-        const r = await forwardToOwner(this.#router, sid, req, ctx, limit, headers, this.#onAbort(req, ctx));
+        const r = await this.#router.route(sid, req, ctx, headers, this.#onAbort(req, ctx));
         if (r !== undefined) return r ?? undefined;
       }
       await this.#verify(req, q, transport, sid, isUpgrade, ctx);
@@ -466,13 +509,21 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       const limit = this.opts.maxHttpBufferSize;
       const declared = req.headers.get("content-length");
       if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`body of ${declared} bytes`);
-      if (binaryV3) body = ctx.readBytes ? await ctx.readBytes(limit) : await readBytesLimited(req, limit);
-      else body = ctx.readBody ? await ctx.readBody(limit) : await readBodyLimited(req, limit);
+      const read = binaryV3
+        ? (ctx.readBytes ? ctx.readBytes(limit) : readBytesLimited(req, limit))
+        : (ctx.readBody ? ctx.readBody(limit) : readBodyLimited(req, limit));
+      body = await withinDeadline<string | Uint8Array>(read, this.opts.bodyTimeout, this.opts.scheduler);
     } catch (err) {
-      session.onClose("transport error", err instanceof PayloadTooLargeError ? "payload too large" : "body read error");
+      const [status, text, why] = err instanceof PayloadTooLargeError
+        ? [413, "Payload Too Large", "payload too large"]
+        : err instanceof BodyTimeoutError
+        ? [408, "Request Timeout", "body timeout"]
+        : [400, "Bad Request", "body read error"];
+      session.onClose("transport error", why);
       headers.set("Content-Type", "text/plain");
-      const tooLarge = err instanceof PayloadTooLargeError;
-      return reply(tooLarge ? 413 : 400, headers, tooLarge ? "Payload Too Large" : "Bad Request");
+      // the rest of the body is not read: the connection cannot carry another request
+      if (status !== 400) headers.set("Connection", "close");
+      return reply(status, headers, text);
     } finally {
       polling.posting = false;
     }

@@ -4,6 +4,7 @@
  */
 import { decodePacketV3 } from "./packet-v3.ts";
 import type { Logger } from "../util/logger.ts";
+import { errorKind, logLimited } from "../util/log-limiter.ts";
 import { Emitter } from "../util/emitter.ts";
 import type { Scheduler } from "../ports.ts";
 import type { RequestLike } from "./http.ts";
@@ -339,7 +340,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
         } catch (err) {
           // an app listener threw: report it and go on with the next packet, on every runtime and
           // transport alike (socket.io would let it escape and crash the process)
-          this.#config.logger.error("uncaught error in a listener", err);
+          const where = "uncaught error in a listener";
+          logLimited(this.#config.logger, errorKind(where, err), where, err);
         }
         return;
       case "close":

@@ -3,6 +3,10 @@
  * bidirectional stream and sends an open packet on it first, without data for a new session, or with
  * `{"sid":"..."}` to upgrade an existing polling session (then the usual probe and upgrade packets follow).
  * There is no HTTP request: the session's URL stands for it (no headers, so no cookies and no CORS).
+ *
+ * The engine does not import this file: the adapter serving WebTransport hands `acceptWebTransport` to it
+ * (`offerWebTransport(acceptWebTransport)`), so apps that never serve WebTransport do not bundle it, nor the
+ * transport and framing it brings.
  */
 import type { WebTransportInfo, WebTransportSessionLike, WebTransportStreamLike } from "../ports.ts";
 import type { Logger } from "../util/logger.ts";
@@ -25,10 +29,20 @@ export interface WebTransportHost {
   register(session: EngineSocket): void;
 }
 
+/** What `EngineServer.offerWebTransport` takes: `acceptWebTransport`. */
+export type WebTransportAcceptor = (
+  host: WebTransportHost,
+  session: WebTransportSessionLike,
+  info?: WebTransportInfo,
+) => Promise<void>;
+
 /** The application close codes a refused session gets (WebTransport carries a 32-bit code and a reason). */
 const REFUSED = 4403;
 
-/** Accepts one session; never throws (a bad session is closed and logged). */
+/**
+ * Accepts one session; never throws (a bad session is closed and logged). Hand it to the engine with
+ * `io.engine.offerWebTransport(acceptWebTransport)` (`portio/deno` does it), then pass it the sessions.
+ */
 export async function acceptWebTransport(
   host: WebTransportHost,
   session: WebTransportSessionLike,

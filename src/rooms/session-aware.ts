@@ -22,7 +22,7 @@ interface StoredPacket {
 }
 
 /** Bytes of a broadcast's arguments, near enough for a bound: strings and binary exact, the rest as JSON. */
-function sizeOfArgs(args: readonly unknown[]): number {
+export function sizeOfArgs(args: readonly unknown[]): number {
   let n = 0;
   for (const a of args) {
     if (typeof a === "string") n += a.length;

@@ -5,13 +5,16 @@
  * session-aware.ts; the differences are the storage and that nothing here needs a timer (a pending timer
  * would keep a Durable Object from hibernating): old entries are swept while writing new ones.
  *
- * Keys, under the given prefix and the namespace: `p:<offset>` a stored broadcast, `r:<pid>` a session.
- * Offsets are fixed-width base-36 (time, then a counter), so storage's key order is emission order.
+ * Keys, under the given prefix and the namespace: `p:<offset>` a stored broadcast, `z:<offset>` its size in bytes
+ * (for the `maxBufferBytes` bound: read back cheaply by a woken object), `r:<pid>` a session. Offsets are fixed-width
+ * base-36 (time, then a counter), so storage's key order is emission order.
  */
 import { defaultLogger, type Logger } from "../util/logger.ts";
 import { InMemoryAdapter } from "./memory.ts";
 import type { Packet } from "../packet.ts";
 import { includes, type RecoveryLog, type StoredSelection, withOffset } from "./recovery.ts";
+import { DEFAULT_RECOVERY_BUFFER_BYTES, sizeOfArgs } from "./session-aware.ts";
+import { ByteLedger } from "./byte-ledger.ts";
 import type { Session, SessionToPersist, StoreContext } from "./types.ts";
 
 /** The key-value API of Durable Object storage, as much of it as Portio uses. */
@@ -74,6 +77,8 @@ export interface StorageSessionOptions {
   prefix: string;
   /** How long (ms) a dropped session and its missed broadcasts are kept. */
   maxDisconnectionDuration: number;
+  /** bytes of broadcasts kept at most, the oldest evicted first (default 64 MiB, as in memory) */
+  maxBufferBytes?: number;
 }
 
 /** The recovery log of one namespace in a key-value storage (a Durable Object's). */
@@ -87,6 +92,11 @@ export class StorageRecoveryLog implements RecoveryLog {
   #seq = 0;
   #lastSweep = 0;
   #sweepEvery: number;
+  #maxBytes: number;
+  #ledger = new ByteLedger();
+  /** the sizes stored by earlier instances, read once on the first broadcast of this one */
+  #ledgerRead: Promise<void> | undefined;
+  #ledgerReady = false;
 
   /** A log for namespace `name` under `options.prefix`; write errors go to `logger`. */
   constructor(name: string, storage: KeyValueStorage, options: StorageSessionOptions, logger: Logger = defaultLogger) {
@@ -95,6 +105,7 @@ export class StorageRecoveryLog implements RecoveryLog {
     this.#logger = logger;
     this.maxDisconnectionDuration = options.maxDisconnectionDuration;
     this.#sweepEvery = Math.min(60_000, Math.max(1000, options.maxDisconnectionDuration));
+    this.#maxBytes = options.maxBufferBytes ?? DEFAULT_RECOVERY_BUFFER_BYTES;
     // offsets must keep growing across instances even if this machine's clock is behind the last one's
     storage.list({ start: this.#prefix + "p:", end: this.#prefix + "p;", reverse: true, limit: 1 }).then((last) => {
       for (const key of last.keys()) this.#lastMs = Math.max(this.#lastMs, parseInt(key.slice(-14, -5), 36));
@@ -118,6 +129,10 @@ export class StorageRecoveryLog implements RecoveryLog {
     withOffset(packet, offset);
     const stored: StoredPacket = { at: Date.now(), ...selection, data: packet.data as unknown[] };
     putQuietly(this.#storage, `${this.#prefix}p:${offset}`, stored, this.#logger);
+    const size = sizeOfArgs(stored.data);
+    putQuietly(this.#storage, `${this.#prefix}z:${offset}`, size, this.#logger);
+    this.#ledger.add(offset, size);
+    this.#bound();
     this.#maybeSweep();
     return offset;
   }
@@ -139,11 +154,28 @@ export class StorageRecoveryLog implements RecoveryLog {
     const from = `${this.#prefix}p:${offset}`;
     if ((await this.#storage.get(from)) === undefined) return null; // swept, or never ours: a fresh session
     const later = await this.#storage.list<StoredPacket>({ start: from, end: this.#prefix + "p;" });
+    // evicted meanwhile (oldest first): what follows may have a gap too
+    if (!later.has(from)) return null;
     const rooms = new Set(session.rooms);
     const missedPackets: unknown[][] = [];
     for (const [k, p] of later) if (k !== from && includes(rooms, p)) missedPackets.push(p.data);
     const { disconnectedAt: _, ...rest } = session;
     return { ...rest, missedPackets };
+  }
+
+  /** Evicts the oldest broadcasts past `maxBufferBytes`, once the sizes stored by earlier instances are known. */
+  #bound(): void {
+    if (this.#ledgerReady && this.#ledger.total <= this.#maxBytes) return;
+    this.#ledgerRead ??= this.#storage.list<number>({ start: this.#prefix + "z:", end: this.#prefix + "z;" }).then(
+      (sizes) => this.#ledger.prepend([...sizes].map(([k, bytes]) => [k.slice(-14), bytes])),
+      () => {}, // unreadable: bound what this instance stores
+    ).then(() => void (this.#ledgerReady = true));
+    void this.#ledgerRead.then(() => {
+      const gone = this.#ledger.evict(this.#maxBytes);
+      if (gone.length === 0) return;
+      const keys = gone.flatMap((o) => [`${this.#prefix}p:${o}`, `${this.#prefix}z:${o}`]);
+      deleteKeys(this.#storage, keys).catch((err) => this.#logger.error("recovery eviction failed", err));
+    });
   }
 
   #maybeSweep(): void {
@@ -159,7 +191,12 @@ export class StorageRecoveryLog implements RecoveryLog {
       start: this.#prefix + "p:",
       end: `${this.#prefix}p:${timePart(threshold)}`,
     });
-    const expired = [...old.keys()];
+    const sizes = await this.#storage.list({
+      start: this.#prefix + "z:",
+      end: `${this.#prefix}z:${timePart(threshold)}`,
+    });
+    const expired = [...old.keys(), ...sizes.keys()];
+    this.#ledger.dropBefore(timePart(threshold));
     const sessions = await this.#storage.list<StoredSession>({ prefix: this.#prefix + "r:" });
     for (const [k, s] of sessions) if (s.disconnectedAt < threshold) expired.push(k);
     await deleteKeys(this.#storage, expired);

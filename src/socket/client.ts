@@ -9,6 +9,7 @@ import type { BroadcastFlags } from "../rooms/types.ts";
 import { type Packet, PacketType, ParseError } from "./parser.ts";
 import type { PacketDecoder } from "./codec.ts";
 import type { Server } from "./server.ts";
+import { errorKind, logLimited } from "../util/log-limiter.ts";
 import type { AnySocket, DisconnectReason } from "./socket.ts";
 
 /** One Engine.IO connection seen from Socket.IO: the namespace sockets multiplexed on it. */
@@ -131,7 +132,8 @@ export class Client {
       }
       await nsp._add(this, auth);
     } catch (err) {
-      this.server.logger.error("error while connecting to namespace", name, err);
+      const where = "error while connecting to a namespace";
+      logLimited(this.server.logger, errorKind(where, err), where, JSON.stringify(name), err);
     } finally {
       this.#connecting.delete(name);
       if (this.#connecting.size === 0) this.#connecting = undefined;

@@ -32,6 +32,8 @@ export interface LocalConnection {
   _write(encoded: ReadonlyArray<string | Uint8Array>, flags: BroadcastFlags): void;
   /** writes a broadcast's single frame (text or binary), shared by all recipients */
   _writeShared(message: SharedMessage, flags: BroadcastFlags): void;
+  /** the engine connection: whether a volatile packet may go now (it can take it at once) */
+  readonly conn: { readonly canSendVolatile: boolean };
 }
 
 /** What delivery needs of a connected socket (`Socket` has it). */

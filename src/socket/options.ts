@@ -84,6 +84,7 @@ const SPECS: Record<string, Spec> = {
   cleanupEmptyChildNamespaces: { check: isBoolean, type: "a boolean" },
   // Portio
   maxBufferedAmount: { check: isNonNegative, type: "a number of bytes (>= 0)" },
+  bodyTimeout: ms,
   maxAttachments: { check: isNonNegative, type: "a number (>= 0)" },
   generateId: { check: isFunction, type: "a function (req) => string" },
   scheduler: { check: isObject, type: "a Scheduler { setTimeout, clearTimeout }" },

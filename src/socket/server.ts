@@ -4,9 +4,10 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import type { ClientFiles, Fanout, RequestContext, WebTransportInfo, WebTransportSessionLike } from "../ports.ts";
+import type { WebTransportAcceptor } from "../engine/webtransport.ts";
 import { ClientBundle } from "./client-bundle.ts";
 import { EngineServer } from "../engine/server.ts";
-import { routerOf } from "../engine/forward.ts";
+import type { SessionRouter } from "../engine/forward.ts";
 import type { EngineOptions } from "../engine/options.ts";
 import { type Reply, type RequestLike, toResponse } from "../engine/http.ts";
 import { InMemoryAdapter } from "../rooms/memory.ts";
@@ -304,9 +305,14 @@ export class Server<
   /** `handle` as a `Reply` record, for adapters that write responses themselves (Node). */
   respond(req: RequestLike, ctx?: RequestContext): Promise<Reply | undefined> {
     // the client bundle: a GET for a `.js`/`.map` name, checked cheaply before the engine's URL parse
+    // (an unparsable URL, from a bad Host header, is the engine's to refuse)
     if (this.#bundle && this.#serveClient && req.method === "GET" && req.url.includes("/socket.io.")) {
-      const url = new URL(req.url);
-      const name = ClientBundle.fileOf(url.pathname, this.engine.opts.path.replace(/\/$/, ""));
+      let name: string | undefined;
+      try {
+        name = ClientBundle.fileOf(new URL(req.url).pathname, this.engine.opts.path.replace(/\/$/, ""));
+      } catch {
+        name = undefined;
+      }
       if (name) return this.#bundle.reply(req, name, this.engine.opts.cors);
     }
     return this.engine.respond(req, ctx);
@@ -322,9 +328,9 @@ export class Server<
     return this.engine.matches(url);
   }
 
-  /** An adapter serves WebTransport for this server (see `EngineServer.offerWebTransport`). */
-  offerWebTransport(): boolean {
-    return this.engine.offerWebTransport();
+  /** An adapter serves WebTransport for this server with `accept` (see `EngineServer.offerWebTransport`). */
+  offerWebTransport(accept?: WebTransportAcceptor): boolean {
+    return this.engine.offerWebTransport(accept);
   }
 
   /** A WebTransport session from the adapter (socket.io: `io.engine.onWebTransportSession(session)`). */
@@ -544,4 +550,10 @@ function portioStoreFactory(adapter: AdapterFactory): AdapterFactory {
     (typeof proto === "object" && proto !== null && Object.getOwnPropertyNames(proto).length > 1);
   if (classLike) throw notAPortioStore(`the class ${adapter.name || "(anonymous)"}`);
   return adapter;
+}
+
+/** The router a room store's factory carries (`createAdapter(...)` of `portio/redis`), if any. */
+function routerOf(factory: unknown): SessionRouter | undefined {
+  const r = (factory as { sessionRouter?: SessionRouter } | null | undefined)?.sessionRouter;
+  return r && typeof r.route === "function" ? r : undefined;
 }

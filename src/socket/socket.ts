@@ -4,6 +4,7 @@
  */
 import { Emitter } from "../util/emitter.ts";
 import { randomId } from "../util/id.ts";
+import { errorKind, logLimited } from "../util/log-limiter.ts";
 import { type Packet, PacketType } from "./parser.ts";
 import type { RequestLike } from "../engine/http.ts";
 import type { EngineSocket } from "../engine/socket.ts";
@@ -369,7 +370,9 @@ export class Socket<
       this._emit(...event);
     } catch (err) {
       // an app listener threw: report it, as the engine does for synchronous listeners, and go on
-      console.error("portio: uncaught error in a listener", err);
+      // at most once a minute per kind: a client whose data makes a listener throw could flood the log
+      const where = "uncaught error in a listener";
+      logLimited(this.nsp.server.logger, errorKind(where, err), `${where} of ${JSON.stringify(event[0])}`, err);
     }
   }
 

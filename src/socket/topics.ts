@@ -107,12 +107,22 @@ class TopicRoute implements NativeRoute {
     const [room] = opts.rooms as Set<Room> & Iterable<Room>;
     const subscribed = this.#topicMembers.get(room!) ?? 0;
     if (subscribed === 0) return false;
+    const sinks = this.#sinks;
+    const sockets = host.sockets;
+    if (opts.flags?.volatile) {
+      // volatile means "dropped while the transport cannot take it" (socket.io); the runtime would queue a
+      // published frame for a backpressured subscriber as for any other, so a volatile broadcast goes natively
+      // only when every subscriber can take it now. Otherwise each member is written to, or skipped, on its own.
+      let ready = true;
+      targets((id) => {
+        if (ready && sinks.has(id) && sockets.get(id)?.client.conn.canSendVolatile !== true) ready = false;
+      });
+      if (!ready) return false;
+    }
     const message = new SharedMessage(frame);
     // one engine "message" frame for every subscriber (binary as is, v4 only: see EngineSocket.topics);
     // `compress(false)` reaches the runtime's publish
     fanout.publish(this.#topic(room!), message.wire, opts.flags?.compress);
-    const sinks = this.#sinks;
-    const sockets = host.sockets;
     // the runtime queued the frame for each subscriber out of the sessions' sight: after every SWEEP_BYTES
     // published to a room, its subscribers' queues are checked against the slow-consumer bound
     const published = (this.#publishedBytes.get(room!) ?? 0) +

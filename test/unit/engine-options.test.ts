@@ -41,3 +41,34 @@ describe("addTrailingSlash", () => {
     await off.close();
   });
 });
+
+describe("bodyTimeout", () => {
+  it("a polling POST body that stalls is answered 408 with Connection: close, and its session closes", async () => {
+    const io = new Server({ logger: quiet, bodyTimeout: 50 });
+    assert.equal(io.engine.opts.bodyTimeout, 50);
+    const base = "http://x/socket.io/?EIO=4&transport=polling";
+    const sid = JSON.parse((await (await io.handle(new Request(base)))!.text()).slice(1)).sid as string;
+    const closed: string[] = [];
+    io.engine.clients.get(sid)!.on("close", (reason: string, why: unknown) => void closed.push(`${reason}: ${why}`));
+    // a body with one byte and then nothing: no Content-Length, the stream never ends
+    const body = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode("4")) });
+    const t0 = Date.now();
+    const res = await io.handle(new Request(`${base}&sid=${sid}`, { method: "POST", body, duplex: "half" } as never));
+    assert.equal(res?.status, 408);
+    assert.equal(res?.headers.get("connection"), "close");
+    assert.ok(Date.now() - t0 < 1000);
+    assert.deepEqual(closed, ["transport error: body timeout"]);
+    assert.equal((await io.handle(new Request(`${base}&sid=${sid}`)))?.status, 400);
+    await io.close();
+  });
+
+  it("defaults to 20 s; 0 turns it off; anything but a number of ms is a TypeError", async () => {
+    const io = new Server({ logger: quiet });
+    assert.equal(io.engine.opts.bodyTimeout, 20_000);
+    await io.close();
+    const off = new Server({ logger: quiet, bodyTimeout: 0 });
+    assert.equal(off.engine.opts.bodyTimeout, 0);
+    await off.close();
+    assert.throws(() => new Server({ logger: quiet, bodyTimeout: "5s" as never }), /"bodyTimeout" must be a number/);
+  });
+});

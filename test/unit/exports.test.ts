@@ -75,6 +75,8 @@ function exportedNames(file: string): string[] {
 // The app API: what `import … from "portio"` offers. A name added here is a promise to every app; the
 // runtime-adapter kit is portio/runtime, the room-store kit portio/room-store.
 const APP_API = [
+  // an app with its own QUIC server: `io.engine.offerWebTransport(acceptWebTransport)` (README "WebTransport")
+  "acceptWebTransport",
   "AdapterConstructor",
   "AdapterEvents",
   "AdapterFactory",

@@ -43,6 +43,7 @@ function fakeNamespace(ids: string[], fanout?: RoutedFanout) {
       client: {
         _write: (encoded) => void writes.get(id)!.push(encoded),
         _writeShared: (message) => void writes.get(id)!.push(message),
+        conn: { canSendVolatile: true },
       },
       _notifyOutgoing: () => {},
       _checkBackpressure: () => {},

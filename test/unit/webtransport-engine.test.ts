@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { EngineServer } from "../../src/engine/server.ts";
 import type { WebTransportSessionLike, WebTransportStreamLike } from "../../src/ports.ts";
 import { encodeFrame, FrameDecoder } from "../../src/engine/framing.ts";
+import { acceptWebTransport } from "../../src/engine/webtransport.ts";
 import type { EngineOptions } from "../../src/engine/options.ts";
 
 async function upgradesOf(engine: EngineServer): Promise<string[]> {
@@ -56,17 +57,23 @@ function fakeSession(url = "https://x/engine.io/") {
 const wtEngine = (opts: EngineOptions = {}) =>
   new EngineServer({ path: "/engine.io/", transports: ["polling", "websocket", "webtransport"], ...opts });
 
+/** An engine an adapter serves WebTransport for: it handed the acceptor (as portio/deno does). */
+function served(engine: EngineServer): EngineServer {
+  engine.offerWebTransport(acceptWebTransport);
+  return engine;
+}
+
 describe("WebTransport in the engine", () => {
   it("upgrades list webtransport only once an adapter offers it, and only when `transports` has it", async () => {
     const engine = wtEngine();
     assert.deepEqual(await upgradesOf(engine), ["websocket"]);
-    assert.equal(engine.offerWebTransport(), true);
+    assert.equal(engine.offerWebTransport(acceptWebTransport), true);
     assert.deepEqual(await upgradesOf(engine), ["websocket", "webtransport"]);
     const without = new EngineServer({ path: "/engine.io/", transports: ["polling", "websocket"] });
-    assert.equal(without.offerWebTransport(), false);
+    assert.equal(without.offerWebTransport(acceptWebTransport), false);
     assert.deepEqual(await upgradesOf(without), ["websocket"]);
     const noUpgrades = wtEngine({ allowUpgrades: false });
-    noUpgrades.offerWebTransport();
+    noUpgrades.offerWebTransport(acceptWebTransport);
     assert.deepEqual(await upgradesOf(noUpgrades), []);
     engine.close();
     without.close();
@@ -81,7 +88,7 @@ describe("WebTransport in the engine", () => {
   });
 
   it("a session: open packet first, then a new Engine.IO session on the stream", async () => {
-    const engine = wtEngine();
+    const engine = served(wtEngine());
     const f = fakeSession();
     const accepted = engine.onWebTransportSession(f.session, { remoteAddress: "10.0.0.1" });
     await f.openStream();
@@ -111,11 +118,13 @@ describe("WebTransport in the engine", () => {
     ] as const
   ) {
     it(`a session is refused (4403): ${label}`, async () => {
-      const engine = new EngineServer({
-        path: "/engine.io/",
-        transports: ["polling", "websocket", "webtransport"],
-        ...opts as EngineOptions,
-      });
+      const engine = served(
+        new EngineServer({
+          path: "/engine.io/",
+          transports: ["polling", "websocket", "webtransport"],
+          ...opts as EngineOptions,
+        }),
+      );
       const f = fakeSession(url);
       await engine.onWebTransportSession(f.session);
       assert.equal((await f.closed).closeCode, 4403);
@@ -124,7 +133,7 @@ describe("WebTransport in the engine", () => {
   }
 
   it("engine middlewares refuse WebTransport sessions (they need an HTTP request)", async () => {
-    const engine = wtEngine();
+    const engine = served(wtEngine());
     engine.use((_req, _res, next) => next());
     const f = fakeSession();
     await engine.onWebTransportSession(f.session);
@@ -133,9 +142,9 @@ describe("WebTransport in the engine", () => {
 
   it("allowRequest sees the session's URL and can refuse it", async () => {
     const seen: string[] = [];
-    const engine = wtEngine({
+    const engine = served(wtEngine({
       allowRequest: (req, cb) => (seen.push(req.url), cb(null, !req.url.includes("deny"))),
-    });
+    }));
     const f = fakeSession("https://x/engine.io/?deny=1");
     const accepted = engine.onWebTransportSession(f.session);
     await f.openStream();
@@ -143,5 +152,20 @@ describe("WebTransport in the engine", () => {
     await accepted;
     assert.equal((await f.closed).reason, "forbidden by allowRequest");
     assert.deepEqual(seen, ["https://x/engine.io/?deny=1"]);
+  });
+
+  it("without an acceptor (no adapter serves WebTransport) sessions are closed with a clear error", async () => {
+    const errors: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => void errors.push(a.join(" ")) };
+    const engine = wtEngine({ logger });
+    assert.equal(engine.offerWebTransport(), false);
+    assert.deepEqual(await upgradesOf(engine), ["websocket"]);
+    engine.close();
+    const f = fakeSession();
+    await engine.onWebTransportSession(f.session);
+    assert.equal((await f.closed).closeCode, 4403);
+    assert.equal(engine.clientsCount, 0);
+    assert.equal(errors.length, 2);
+    assert.match(errors[1]!, /WebTransport is served by portio\/deno/);
   });
 });
