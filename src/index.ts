@@ -27,8 +27,8 @@ export { BroadcastOperator, RemoteSocket } from "./socket/broadcast.ts";
 export type { RemoteSocketLike } from "./socket/broadcast.ts";
 export type { Handshake } from "./socket/handshake.ts";
 export type * from "./socket/typed-events.ts";
-// an app serving WebTransport from its own QUIC server hands it to the engine: `io.engine.offerWebTransport(acceptWebTransport)`
-// (portio/deno does it); bundled only where it is imported
+// an app serving WebTransport from its own QUIC server hands it to the engine (README "WebTransport"):
+// `io.engine.offerWebTransport(acceptWebTransport)`; portio/deno does it. Bundled only where it is imported.
 export { acceptWebTransport } from "./engine/webtransport.ts";
 export type { CustomParser } from "./socket/codec.ts";
 

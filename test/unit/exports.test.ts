@@ -146,14 +146,27 @@ test("the root entry exports the app API and nothing else", () => {
 
 test("the runtime-adapter and room-store kits are their own entries, not the root's", () => {
   const root = new Set(exportedNames("src/index.ts"));
-  for (const name of ["HeaderList", "RequestContext", "WebSocketHandler", "Decoder", "Client"]) {
+  for (const name of ["HeaderList", "RequestContext", "WebSocketHandler", "Decoder", "Client", "forwardToOwner"]) {
     assert.ok(!root.has(name), `${name} is the runtime kit's`);
   }
   for (const name of ["ClusterAdapter", "StoreContext", "MessageType", "storable", "SessionAwareAdapter"]) {
     assert.ok(!root.has(name), `${name} is the room-store kit's`);
   }
   const runtime = new Set(exportedNames("src/runtime.ts"));
-  for (const name of ["HeaderList", "RequestContext", "WebSocketHandler", "Servable", "Fanout", "EngineServer"]) {
+  for (
+    const name of [
+      "HeaderList",
+      "RequestContext",
+      "WebSocketHandler",
+      "Servable",
+      "Fanout",
+      "EngineServer",
+      "acceptWebTransport",
+      "forwardToOwner",
+      "forwardTarget",
+      "requestOf",
+    ]
+  ) {
     assert.ok(runtime.has(name), `portio/runtime lacks ${name}`);
   }
   const store = new Set(exportedNames("src/room-store.ts"));
