@@ -30,6 +30,9 @@ export type * from "./socket/typed-events.ts";
 // an app serving WebTransport from its own QUIC server hands it to the engine (README "WebTransport"):
 // `io.engine.offerWebTransport(acceptWebTransport)`; portio/deno does it. Bundled only where it is imported.
 export { acceptWebTransport } from "./engine/webtransport.ts";
+// a Worker serving the client bundle: io.setClientFiles(clientBundle({ version, read }))
+export { clientBundle } from "./socket/client-bundle.ts";
+export type { ClientBundle } from "./socket/client-bundle.ts";
 export type { CustomParser } from "./socket/codec.ts";
 
 // what `io.engine` and `socket.conn` are, and the options they take

@@ -5,6 +5,7 @@
 
 import type { Reply, RequestLike } from "./engine/http.ts";
 import type { WebTransportAcceptor } from "./engine/webtransport.ts";
+import type { ClientBundle } from "./socket/client-bundle.ts";
 
 /** The part of a runtime's WebSocket the core uses. */
 export interface WebSocketLike {
@@ -146,8 +147,8 @@ export interface Servable {
   close(): Promise<void> | void;
   /** hands the server the runtime's native fan-out, where there is one */
   setFanout?(fanout: Fanout): void;
-  /** hands the server the client bundle's files, where the runtime can read them (`serveClient`) */
-  setClientFiles?(files: ClientFiles): void;
+  /** hands the server the client bundle, `clientBundle(files)`, where the runtime can read its files (`serveClient`) */
+  setClientFiles?(bundle: ClientBundle): void;
   /**
    * the adapter accepts WebTransport sessions for this server (its QUIC listener is up) and hands the acceptor
    * that serves them (`acceptWebTransport`): false when the server's `transports` leave WebTransport out

@@ -6,6 +6,7 @@ import type { RequestContext, Servable, WebSocketHandler } from "../../src/runti
 import { DEFAULT_MAX_BUFFERED_AMOUNT } from "../../src/runtime.ts";
 import type { RoutedFanout } from "../../src/socket/delivery.ts";
 import { topicRouting } from "../../src/socket/topics.ts";
+import { clientBundle } from "../../src/index.ts";
 import { readClientFiles } from "../shared/client-files.ts";
 
 export { readClientFiles };
@@ -137,7 +138,10 @@ export function bunFanout(server: BunServer, threshold?: number): RoutedFanout &
 export function createHandler(io: Servable | Servable[], fallback?: ServeOptions["fetch"]): BunHandler {
   const servers = (Array.isArray(io) ? io : [io]) as Timed[];
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
-  if (files) { for (const s of servers) s.setClientFiles?.(files); }
+  if (files) {
+    const bundle = clientBundle(files);
+    for (const s of servers) s.setClientFiles?.(bundle);
+  }
   let fanoutSet = false;
   // one Bun WebSocket handler serves every Portio server given: compression is on when one asks for it
   const deflate = servers.map((s) => s.perMessageDeflate).find((d) => d);

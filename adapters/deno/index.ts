@@ -2,6 +2,7 @@
  * Deno adapter: `Deno.serve` and `Deno.upgradeWebSocket`. A translation layer only; no `node:` imports.
  */
 import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/runtime.ts";
+import { clientBundle } from "../../src/index.ts";
 import {
   assertWebTransportAvailable,
   serveWebTransport,
@@ -107,7 +108,10 @@ export function createHandler(
   const servers = Array.isArray(io) ? io : [io];
   const abortSignal = options.abortSignal ?? false;
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
-  if (files) { for (const s of servers) s.setClientFiles?.(files); }
+  if (files) {
+    const bundle = clientBundle(files);
+    for (const s of servers) s.setClientFiles?.(bundle);
+  }
   return async (req: Request, info?: ConnInfo): Promise<Response> => {
     const ctx: RequestContext = { remoteAddress: info?.remoteAddr?.hostname };
     // an explicit onAbort keeps the core from reading `req.signal` (see HandlerOptions.abortSignal)

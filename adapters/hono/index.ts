@@ -6,6 +6,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext, WSMessageReceive } from "hono/ws";
 import type { ClientFiles, RequestContext, Servable, WebSocketHandler } from "../../src/runtime.ts";
+import { clientBundle } from "../../src/index.ts";
 
 /** Options of the `portio` middleware. */
 export interface PortioHonoOptions {
@@ -64,7 +65,10 @@ function events(handler: WebSocketHandler) {
 /** A Hono middleware serving Portio servers on their paths; every other request goes on to your routes. */
 export function portio(io: Servable | Servable[], options: PortioHonoOptions = {}): MiddlewareHandler {
   const servers = Array.isArray(io) ? io : [io];
-  if (options.clientFiles) { for (const s of servers) s.setClientFiles?.(options.clientFiles); }
+  if (options.clientFiles) {
+    const bundle = clientBundle(options.clientFiles);
+    for (const s of servers) s.setClientFiles?.(bundle);
+  }
   return async (c, next) => {
     const url = new URL(c.req.url);
     const server = servers.find((s) => s.matches(url));

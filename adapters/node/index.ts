@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, ServerRe
 import type { Duplex } from "node:stream";
 import type { Socket } from "node:net";
 import { HeaderList, type Reply, type Servable, type WebSocketHandler } from "../../src/runtime.ts";
+import { clientBundle } from "../../src/index.ts";
 import { contextFor, requestView, withQuery, writeRawReply, writeReply } from "./http.ts";
 import { bindWebSocket } from "./websocket.ts";
 import { requirePeer } from "./peer.ts";
@@ -76,7 +77,10 @@ export function attach(
 ): void {
   const servers = toList(io);
   const files = servers.some((s) => s.setClientFiles) ? readClientFiles() : undefined;
-  if (files) { for (const s of servers) s.setClientFiles?.(files); }
+  if (files) {
+    const bundle = clientBundle(files);
+    for (const s of servers) s.setClientFiles?.(bundle);
+  }
   // the first server's `destroyUpgrade`, unless one turns it off (then the app's listeners own stray upgrades)
   const destroy = servers.some((s) => s.destroyUpgrade === false)
     ? false

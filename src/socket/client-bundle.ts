@@ -65,6 +65,11 @@ async function compress(bytes: Uint8Array, format: "gzip" | "deflate"): Promise<
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/**
+ * What `io.setClientFiles` takes: `clientBundle(files)`. A class of its own, created where the files are (the
+ * adapters, or an app with `portio`'s `clientBundle`), so a bundle that never serves the client (a Worker) does
+ * not carry this file.
+ */
 export class ClientBundle {
   #files: ClientFiles;
   #cache = new Map<string, Promise<Cached | undefined>>();
@@ -73,11 +78,20 @@ export class ClientBundle {
     this.#files = files;
   }
 
-  /** The bundle file a GET asks for, or undefined. `base` is the server's path without its trailing slash. */
-  static fileOf(pathname: string, base: string): string | undefined {
+  /**
+   * The reply to a GET for a bundle file, or undefined when `url` names none. `base` is the server's path
+   * without its trailing slash. An unparsable URL (a bad Host header) is left to the engine, which refuses it.
+   */
+  serve(req: RequestLike, base: string, cors?: CorsOptions): Promise<Reply> | undefined {
+    let pathname: string;
+    try {
+      pathname = new URL(req.url).pathname;
+    } catch {
+      return undefined;
+    }
     if (!pathname.startsWith(base) || pathname[base.length] !== "/") return undefined;
     const name = pathname.slice(base.length + 1);
-    return FILES.has(name) ? name : undefined;
+    return FILES.has(name) ? this.#reply(req, name, cors) : undefined;
   }
 
   #load(name: string): Promise<Cached | undefined> {
@@ -94,7 +108,7 @@ export class ClientBundle {
   }
 
   /** With the `cors` option's headers, as socket.io runs its `cors` middleware before serving the bundle. */
-  async reply(req: RequestLike, name: string, cors?: CorsOptions): Promise<Reply> {
+  async #reply(req: RequestLike, name: string, cors?: CorsOptions): Promise<Reply> {
     // a custom origin function that fails leaves the headers out (the browser then refuses the script)
     const headers = cors ? await corsHeaders(cors, req, false).catch(() => new HeaderList()) : new HeaderList();
     const etag = `"${this.#files.version}"`;
@@ -124,4 +138,12 @@ export class ClientBundle {
     }
     return reply(200, headers, await body);
   }
+}
+
+/**
+ * The client bundle served from `files` (`serveClient`), for `io.setClientFiles(clientBundle(files))` where no
+ * adapter reads the files itself (a Worker with the files bundled as modules).
+ */
+export function clientBundle(files: ClientFiles): ClientBundle {
+  return new ClientBundle(files);
 }

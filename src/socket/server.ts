@@ -3,9 +3,9 @@
  * Engine.IO server underneath. Runtime adapters call `handle(request, ctx)`.
  */
 import { Emitter } from "../util/emitter.ts";
-import type { ClientFiles, Fanout, RequestContext, WebTransportInfo, WebTransportSessionLike } from "../ports.ts";
+import type { Fanout, RequestContext, WebTransportInfo, WebTransportSessionLike } from "../ports.ts";
 import type { WebTransportAcceptor } from "../engine/webtransport.ts";
-import { ClientBundle } from "./client-bundle.ts";
+import type { ClientBundle } from "./client-bundle.ts";
 import { EngineServer } from "../engine/server.ts";
 import type { SessionRouter } from "../engine/forward.ts";
 import type { EngineOptions } from "../engine/options.ts";
@@ -307,20 +307,18 @@ export class Server<
     // the client bundle: a GET for a `.js`/`.map` name, checked cheaply before the engine's URL parse
     // (an unparsable URL, from a bad Host header, is the engine's to refuse)
     if (this.#bundle && this.#serveClient && req.method === "GET" && req.url.includes("/socket.io.")) {
-      let name: string | undefined;
-      try {
-        name = ClientBundle.fileOf(new URL(req.url).pathname, this.engine.opts.path.replace(/\/$/, ""));
-      } catch {
-        name = undefined;
-      }
-      if (name) return this.#bundle.reply(req, name, this.engine.opts.cors);
+      const r = this.#bundle.serve(req, this.engine.opts.path.replace(/\/$/, ""), this.engine.opts.cors);
+      if (r) return r;
     }
     return this.engine.respond(req, ctx);
   }
 
-  /** An adapter that can read `socket.io-client/dist` hands it over (`serveClient`, see ports.ts). */
-  setClientFiles(files: ClientFiles): void {
-    this.#bundle = new ClientBundle(files);
+  /**
+   * The client bundle to serve (`serveClient`): `clientBundle(files)`. Adapters that can read
+   * `socket.io-client/dist` hand it over; elsewhere (Workers) the app does, so bundles without it stay small.
+   */
+  setClientFiles(bundle: ClientBundle): void {
+    this.#bundle = bundle;
   }
 
   /** Whether `url` is for this server (its `path`), for adapters that route upgrades themselves. */

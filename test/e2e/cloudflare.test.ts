@@ -25,6 +25,6 @@ runSuite(
         "`compress(false)` cannot keep a message uncompressed there",
       "no-client-bundle":
         "a Worker has no file system to read socket.io-client from: serve its dist/ as static assets, or hand the files " +
-        "to `io.setClientFiles` (README, Cloudflare Workers)",
+        "to `io.setClientFiles(clientBundle(files))` (README, Cloudflare Workers)",
     }),
 );
