@@ -31,6 +31,14 @@ interface Spec {
 }
 
 const ms = { check: isNonNegative, type: "a number of milliseconds (>= 0)" };
+/** `perMessageDeflate` and `httpCompression` */
+const compression: Spec = {
+  check: (v) =>
+    isBoolean(v) ||
+    (isObject(v) && ((v as { threshold?: unknown }).threshold === undefined ||
+      isNonNegative((v as { threshold?: unknown }).threshold))),
+  type: "a boolean or an object { threshold: bytes (>= 0) }",
+};
 
 /** socket.io 4.8 `ServerOptions`, engine.io 6.6 `ServerOptions` + `AttachOptions`, and Portio's own. */
 const SPECS: Record<string, Spec> = {
@@ -45,20 +53,8 @@ const SPECS: Record<string, Spec> = {
   cookie: { check: either(isBoolean, isObject), type: "a boolean or cookie options" },
   cors: { check: either(isObject, isFunction), type: "cors options (an object)" },
   allowEIO3: { check: isBoolean, type: "a boolean" },
-  perMessageDeflate: {
-    check: (v) =>
-      isBoolean(v) ||
-      (isObject(v) && ((v as { threshold?: unknown }).threshold === undefined ||
-        isNonNegative((v as { threshold?: unknown }).threshold))),
-    type: "a boolean or an object { threshold: bytes (>= 0) }",
-  },
-  httpCompression: {
-    check: (v) =>
-      isBoolean(v) ||
-      (isObject(v) && ((v as { threshold?: unknown }).threshold === undefined ||
-        isNonNegative((v as { threshold?: unknown }).threshold))),
-    type: "a boolean or an object { threshold: bytes (>= 0) }",
-  },
+  perMessageDeflate: compression,
+  httpCompression: compression,
   wsEngine: {
     check: isFunction,
     type: "a WebSocket server class",
