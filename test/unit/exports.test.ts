@@ -86,6 +86,9 @@ const APP_API = [
   "AnySocket",
   "BroadcastFlags",
   "BroadcastOperator",
+  // a Worker serving the client bundle: `io.setClientFiles(clientBundle({ version, read }))`
+  "ClientBundle",
+  "clientBundle",
   "ConnectionError",
   "ConnectionStateRecoveryOptions",
   "CookieOptions",
