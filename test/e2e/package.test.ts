@@ -27,7 +27,14 @@ const env = {
 /** the peers a Node user of every entry installs, plus the official client and the TypeScript toolchain */
 const APP_DEPS = ["ws", "@hono/node-server", "hono", "@redis/client", "@msgpack/msgpack", "socket.io-client"];
 const TS_DEPS = ["typescript", "@types/node"];
-const WORKER_GZIP_BUDGET_KIB = 30;
+/**
+ * The chat Worker's budget. Issue 9 set 30 KiB (29.84 then); 2026-11-30 it is 31.05 after what a Worker needs and
+ * did not have (Durable Object recovery byte bound, client-error log limiting, the body deadline, invalid-URL
+ * answers, per-message compress flags) net of the trims that kept WebTransport, session forwarding and the client
+ * bundle server out of Workers. 31.5 keeps the margin small so growth is still a decision; known further trims
+ * (the in-memory recovery store a Durable Object never uses, ~0.4) are in the CHANGELOG's notes.
+ */
+const WORKER_GZIP_BUDGET_KIB = 31.5;
 
 interface Run {
   code: number;
