@@ -421,6 +421,14 @@ describe("redis fleet across a Redis restart", () => {
       3000,
       "the node saw the drop",
     );
+    // the record is written after the socket leaves, on a Redis connection that may still be coming back from the
+    // restart: a client reconnecting before it lands is not recovered (socket.io's adapters likewise), so wait for it
+    await eventually(
+      async () =>
+        (await withRedis(redis.url, (send) => send(["GET", `${PREFIX}-restart:session:${raw._pid}`]))) !== null,
+      5000,
+      "the node wrote the session's recovery record again",
+    );
     assert.deepEqual(await ask<State>(await on(nodes[1]!.url, { auth }), "state").then((s) => [s.recovered, s.id]), [
       true,
       id,
