@@ -6,6 +6,7 @@
 import type { Reply, RequestLike } from "./engine/http.ts";
 import type { WebTransportAcceptor } from "./engine/webtransport.ts";
 import type { ClientBundle } from "./socket/client-bundle.ts";
+import { TimerWheel, WheelTimer } from "./util/timer-wheel.ts";
 
 /** The part of a runtime's WebSocket the core uses. */
 export interface WebSocketLike {
@@ -114,10 +115,18 @@ export interface Scheduler {
   clearTimeout(handle: unknown): void;
 }
 
-/** `setTimeout` / `clearTimeout` of the platform. */
+/** one wheel for the heartbeats of every server in the process (see util/timer-wheel.ts for its bound) */
+const heartbeats = new TimerWheel();
+
+/**
+ * `setTimeout` / `clearTimeout` of the platform; heartbeat timers of 1 s or more share a timer wheel (they
+ * fire up to 100 ms late, never early), so an idle session holds no platform timer of its own.
+ */
 export const defaultScheduler: Scheduler = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms, kind) =>
+    kind === "heartbeat" && ms >= heartbeats.minDelay ? heartbeats.setTimeout(fn, ms) : globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) =>
+    h instanceof WheelTimer ? heartbeats.clearTimeout(h) : globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
 /** What a runtime adapter serves: a Portio `Server` (or anything answering the same way). */

@@ -113,6 +113,37 @@ function idleSeconds(servers: Timed[], cap: number): number {
  * not say `compress(false)`, and it reaches the threshold (string length stands for byte length: the threshold
  * is a heuristic in ws and engine.io too).
  */
+/**
+ * The core's view of one Bun WebSocket: a class rather than an object of five closures, which every idle
+ * connection would hold (~0.5 KB on Bun, measured with the connect bench).
+ */
+class BunSocket {
+  constructor(readonly ws: BunWebSocket, readonly threshold: number | undefined) {}
+
+  send(data: string | Uint8Array, compress?: boolean): void {
+    // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently.
+    // An empty frame (a 0-byte attachment) is sent all the same and also answers 0: not a drop
+    const ws = this.ws;
+    if (ws.send(data, shouldCompress(this.threshold, data, compress)) === 0 && data.length > 0) ws.close(1013, "");
+  }
+
+  close(code?: number, reason?: string): void {
+    this.ws.close(code, reason);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.getBufferedAmount();
+  }
+
+  subscribe(topic: string): void {
+    this.ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.ws.unsubscribe(topic);
+  }
+}
+
 function shouldCompress(threshold: number | undefined, data: string | Uint8Array, compress?: boolean): boolean {
   return threshold !== undefined && compress !== false &&
     (typeof data === "string" ? data.length : data.byteLength) >= threshold;
@@ -178,19 +209,7 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
         REPLAY_HEADROOM,
       closeOnBackpressureLimit: true,
       open(ws) {
-        ws.data.handler.onOpen({
-          send: (data, compress) => {
-            // 0: Bun dropped the frame (socket closing or over its limit): close rather than lose it silently.
-            // An empty frame (a 0-byte attachment) is sent all the same and also answers 0: not a drop
-            if (ws.send(data, shouldCompress(threshold, data, compress)) === 0 && data.length > 0) ws.close(1013, "");
-          },
-          close: (code, reason) => ws.close(code, reason),
-          get bufferedAmount() {
-            return ws.getBufferedAmount();
-          },
-          subscribe: (topic) => ws.subscribe(topic),
-          unsubscribe: (topic) => ws.unsubscribe(topic),
-        });
+        ws.data.handler.onOpen(new BunSocket(ws, threshold));
       },
       message(ws, message) {
         ws.data.handler.onMessage(message);

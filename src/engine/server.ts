@@ -415,9 +415,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   #register(session: EngineSocket): void {
     this.logger.debug(`handshake ${session.id} over ${session.transport.name}`);
     this.clients.set(session.id, session);
-    session.on("close", () => {
-      if (this.clients.get(session.id) === session) this.clients.delete(session.id);
-    });
+    session._registry = this.clients; // it leaves the map when it closes (no listener closure per session)
     session.open();
     this.emitReserved("connection", session);
   }
@@ -445,9 +443,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     handler.onOpen(ws);
     const session = created!;
     this.clients.set(id, session);
-    session.on("close", () => {
-      if (this.clients.get(id) === session) this.clients.delete(id);
-    });
+    session._registry = this.clients;
     session.resume(heartbeat.nextPingIn, heartbeat.pongWithin);
     return { session, handler };
   }

@@ -96,6 +96,13 @@ class SessionEvents implements TransportEvents {
   }
 }
 
+/** The socket.io connection on a session (see `EngineSocket._owner`). */
+export interface SessionOwner {
+  _ondata(data: RawData): void;
+  _onclose(reason: EngineCloseReason, description?: string | Error): void;
+  _onupgrade(): void;
+}
+
 /** One Engine.IO session (engine.io's `Socket`, `socket.conn` in socket.io). */
 export class EngineSocket extends Emitter<EngineSocketEvents> {
   /** The Engine.IO protocol version: 4, or 3 for a socket.io-client 2.x session (`allowEIO3`): v3 framing, and the client pings. */
@@ -120,6 +127,13 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
   #upgradeTimer: unknown;
   #upgradingTransport: UpgradeTarget | undefined;
   #onceDrain: Array<() => void> = [];
+  /**
+   * @internal The socket.io connection on this session, told before the `data`, `close` and `upgrade`
+   * listeners (it would be the first listener of each): three listener closures less per connection.
+   */
+  _owner: SessionOwner | undefined;
+  /** @internal The engine's open sessions: this one leaves it when it closes, before any close listener runs. */
+  _registry: Map<string, EngineSocket> | undefined;
 
   /** @ignore Created by the engine server at the handshake. */
   constructor(
@@ -335,6 +349,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
         return;
       case "message":
         try {
+          this._owner?._ondata(packet.data ?? "");
           this.emitReserved("data", packet.data ?? "");
           this.emitReserved("message", packet.data ?? "");
         } catch (err) {
@@ -446,6 +461,7 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
           this.transport = ws;
           this.#bind(ws);
           this.#config.logger.debug(`session ${this.id} upgraded to ${ws.name}`);
+          this._owner?._onupgrade();
           this.emitReserved("upgrade", ws);
           this.#flush();
         } else {
@@ -516,6 +532,8 @@ export class EngineSocket extends Emitter<EngineSocketEvents> {
     this.#writeBuffer = [];
     this.#writeBufferBytes = 0;
     this.#onceDrain = [];
+    if (this._registry?.get(this.id) === this) this._registry.delete(this.id);
+    this._owner?._onclose(reason, description);
     this.emitReserved("close", reason, description);
   }
 }

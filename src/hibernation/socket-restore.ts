@@ -8,7 +8,6 @@
 import type { EngineSocket } from "../engine/socket.ts";
 import type { Room } from "../rooms/types.ts";
 import { Client } from "../socket/client.ts";
-import { buildHandshake } from "../socket/handshake.ts";
 import type { AnyServer } from "../socket/server.ts";
 import { type AnySocket, Socket } from "../socket/socket.ts";
 
@@ -36,13 +35,14 @@ export interface SocketRecord {
 export function socketRecordOf(socket: AnySocket): SocketRecord {
   const rooms: Room[] = [];
   for (const room of socket.rooms) if (room !== socket.id) rooms.push(room);
+  const { auth, issued } = socket._connectInfo;
   const record: SocketRecord = {
     nsp: socket.nsp.name,
     id: socket.id,
     rooms,
     data: socket.data,
-    auth: socket.handshake.auth,
-    issued: socket.handshake.issued,
+    auth,
+    issued,
     recovered: socket.recovered,
   };
   if (socket.pid !== undefined) record.pid = socket.pid;
@@ -64,17 +64,14 @@ export async function restoreClient(
   for (const record of records) {
     const nsp = await server._namespaceFor(record.nsp, record.auth);
     if (!nsp || conn.readyState !== "open") continue;
-    const handshake = buildHandshake(conn.request, conn.remoteAddress, record.auth);
-    handshake.issued = record.issued;
-    handshake.time = new Date(record.issued).toString();
     // the constructor's "previous session" path sets id, pid and data; the flags are then set as they were
-    const socket: AnySocket = new Socket(nsp, client, handshake, {
+    const socket: AnySocket = new Socket(nsp, client, record.auth, {
       sid: record.id,
       pid: record.pid as string,
       rooms: record.rooms,
       data: record.data,
       missedPackets: [],
-    });
+    }, record.issued);
     socket.recovered = record.recovered;
     socket.restored = true;
     socket.connected = true;

@@ -38,12 +38,7 @@ export class Client {
     this.conn = conn;
     this.id = conn.id;
     this.#decoder = server._codec.decoder();
-    conn.on("data", (data) => this.#ondata(data));
-    conn.on("close", (reason, description) => this.#onclose(reason, description));
-    // after polling → websocket, native fan-out can reach this connection's sockets
-    conn.on("upgrade", () => {
-      for (const socket of this.nsps.values()) socket._attachTopics();
-    });
+    conn._owner = this; // the session calls _ondata, _onclose and _onupgrade (no listener closures)
     const scheduler = server.engine.opts.scheduler;
     // a connection that joins no namespace in time is closed (socket.io's `connectTimeout`)
     this.#connectTimer = scheduler.setTimeout(() => {
@@ -63,7 +58,13 @@ export class Client {
     return this.conn.request;
   }
 
-  #ondata(data: RawData): void {
+  /** @internal after polling → websocket, native fan-out can reach this connection's sockets */
+  _onupgrade(): void {
+    for (const socket of this.nsps.values()) socket._attachTopics();
+  }
+
+  /** @internal A message of the session. */
+  _ondata(data: RawData): void {
     let packet: Packet | undefined;
     try {
       packet = this.#decoder.add(data);
@@ -186,11 +187,12 @@ export class Client {
       // as socket.io: a session that can close at once (a WebSocket, a polling GET waiting) reports
       // "forced close" to its sockets; one waiting for the next GET leaves them "forced server close"
       this.conn.close();
-      this.#onclose("forced server close");
+      this._onclose("forced server close");
     }
   }
 
-  #onclose(reason: EngineCloseReason | DisconnectReason, description?: unknown): void {
+  /** @internal The session closed (or the server closed it). */
+  _onclose(reason: EngineCloseReason | DisconnectReason, description?: unknown): void {
     this.server.logger.debug(`client ${this.id} closed: ${reason}`);
     this.server.engine.opts.scheduler.clearTimeout(this.#connectTimer);
     for (const socket of [...this.nsps.values()]) socket._onclose(reason as DisconnectReason, description);

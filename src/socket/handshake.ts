@@ -22,14 +22,20 @@ export interface Handshake {
   auth: Record<string, unknown>;
 }
 
+/**
+ * Built when first read (`socket.handshake` is a getter): most apps never read it, and what it holds (a
+ * parsed URL, the query, a date string) would cost every idle connection memory and its CONNECT CPU time.
+ * `issued` is the CONNECT's time, so a late build reports the same time as an eager one.
+ */
 export function buildHandshake(
   req: RequestLike | undefined,
   address: string,
   auth: Record<string, unknown>,
+  issued: number = Date.now(),
 ): Handshake {
+  const now = new Date(issued);
   if (!req) {
     // a connection with no HTTP request (socket.io's WebTransport-only case): secure, nothing to read
-    const now = new Date();
     return {
       headers: {},
       time: now.toString(),
@@ -55,7 +61,6 @@ export function buildHandshake(
     );
   }
   const query = Object.fromEntries(url.searchParams);
-  const now = new Date();
   return {
     headers,
     time: now.toString(),

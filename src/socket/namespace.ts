@@ -9,7 +9,6 @@ import { InMemoryAdapter } from "../rooms/memory.ts";
 import type { BroadcastOptions, Room, SocketId } from "../rooms/types.ts";
 import { Delivery } from "./delivery.ts";
 import { BroadcastOperator, type RemoteSocketLike } from "./broadcast.ts";
-import { buildHandshake } from "./handshake.ts";
 import { type Packet, PacketType } from "./parser.ts";
 import { Socket } from "./socket.ts";
 import type { Client } from "./client.ts";
@@ -114,7 +113,6 @@ export class Namespace<
 
   /** @internal A CONNECT arrived for this namespace on `client`. */
   async _add(client: Client, auth: Record<string, unknown>): Promise<void> {
-    const handshake = buildHandshake(client.conn.request, client.conn.remoteAddress, auth);
     let session = null;
     const recovery = this.server._recovery;
     if (recovery && typeof auth.pid === "string" && typeof auth.offset === "string") {
@@ -124,7 +122,7 @@ export class Namespace<
         session = null; // a store that cannot answer means a fresh session, not a failed connection
       }
     }
-    const socket = new Socket(this, client, handshake, session ?? undefined);
+    const socket = new Socket(this, client, auth, session ?? undefined);
     if (!(session && recovery?.skipMiddlewares)) {
       const err = await this.#run(socket);
       if (err || client.conn.readyState !== "open") socket._cleanup();

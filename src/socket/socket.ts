@@ -20,7 +20,7 @@ import {
 } from "./typed-events.ts";
 import type { BroadcastFlags, Room, Session, SocketId } from "../rooms/types.ts";
 import type { InMemoryAdapter } from "../rooms/memory.ts";
-import type { Handshake } from "./handshake.ts";
+import { buildHandshake, type Handshake } from "./handshake.ts";
 import type { Namespace } from "./namespace.ts";
 import type { Client } from "./client.ts";
 import type { Server } from "./server.ts";
@@ -39,6 +39,8 @@ export type DisconnectReason =
   | "server namespace disconnect";
 
 /** socket.io keeps a session for recovery only when the client did not leave on purpose */
+const NO_FLAGS: BroadcastFlags = Object.freeze({});
+
 const RECOVERABLE = new Set<DisconnectReason>([
   "transport error",
   "transport close",
@@ -86,8 +88,11 @@ export class Socket<
   readonly id: SocketId;
   /** private session id, sent to the client for connection state recovery */
   readonly pid: string | undefined;
-  /** The handshake details: headers, query, auth, address, time. */
-  readonly handshake: Handshake;
+  /** built on first read (see `buildHandshake`) */
+  #handshake: Handshake | undefined;
+  #auth: Record<string, unknown>;
+  /** the CONNECT's time (ms) */
+  #issued: number;
   /** Your data for this socket; kept by connection state recovery and visible in `fetchSockets()`. */
   data: SocketData = {} as SocketData;
   /** Whether the socket is connected. */
@@ -106,8 +111,9 @@ export class Socket<
   readonly client: Client;
   /** pending acks by packet id, created with the first one (most sockets never await an ack) */
   #acks: Map<number, Ack> | undefined;
-  #flags: BroadcastFlags = {};
-  #fns: SocketMiddleware[] = [];
+  /** flags for the next emit; the shared frozen NO_FLAGS until one is set (nothing per connection) */
+  #flags: BroadcastFlags = NO_FLAGS;
+  #fns: SocketMiddleware[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
   #session: Session | undefined;
@@ -119,13 +125,15 @@ export class Socket<
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     client: Client,
-    handshake: Handshake,
+    auth: Record<string, unknown>,
     previous?: Session,
+    issued: number = Date.now(),
   ) {
     super();
     this.nsp = nsp;
     this.client = client;
-    this.handshake = handshake;
+    this.#auth = auth;
+    this.#issued = issued;
     const recovery = nsp.server._recovery;
     if (previous) {
       this.id = previous.sid;
@@ -140,6 +148,17 @@ export class Socket<
       this.id = randomId();
       this.pid = recovery ? randomId() : undefined;
     }
+  }
+
+  /** The handshake details: headers, query, auth, address, time. */
+  get handshake(): Handshake {
+    const conn = this.client.conn;
+    return (this.#handshake ??= buildHandshake(conn.request, conn.remoteAddress, this.#auth, this.#issued));
+  }
+
+  /** @internal The CONNECT's auth payload and time, without building the handshake (hibernation records). */
+  get _connectInfo(): { auth: Record<string, unknown>; issued: number } {
+    return { auth: this.#handshake?.auth ?? this.#auth, issued: this.#handshake?.issued ?? this.#issued };
   }
 
   /** The server of this socket. */
@@ -226,7 +245,7 @@ export class Socket<
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const flags = this.#flags;
-    this.#flags = {};
+    this.#flags = NO_FLAGS;
     if (typeof data[data.length - 1] === "function") {
       const id = this.nsp._delivery.nextAckId();
       this.#registerAck(id, data.pop() as Ack, flags);
@@ -351,7 +370,7 @@ export class Socket<
     // As socket.io: listeners run after the packets received with this one were handled, and not at all
     // if one of them disconnected the socket (a DISCONNECT later in the same polling payload).
     const emit = () => queueMicrotask(() => this.#emitSafely(event));
-    if (this.#fns.length === 0) return void emit();
+    if (!this.#fns?.length) return void emit();
     const fns = this.#fns.slice();
     let i = 0;
     const next = (err?: Error) => {
@@ -445,7 +464,7 @@ export class Socket<
 
   #operator(): BroadcastOperator<EmitEvents, SocketData> {
     const flags = this.#flags;
-    this.#flags = {};
+    this.#flags = NO_FLAGS;
     return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags, this.nsp.sockets);
   }
 
@@ -476,27 +495,31 @@ export class Socket<
 
   /** The next emit may be dropped if the client is not ready to receive it. */
   get volatile(): this {
-    this.#flags.volatile = true;
+    this.#setFlags().volatile = true;
     return this;
   }
 
   /** Whether the next emit is compressed. */
   compress(compress: boolean): this {
-    this.#flags.compress = compress;
+    this.#setFlags().compress = compress;
     return this;
   }
 
   /** The next emit expects its ack within `ms`; the callback gets an error after that. */
   timeout(ms: number): this {
-    this.#flags.timeout = ms;
+    this.#setFlags().timeout = ms;
     return this;
+  }
+
+  #setFlags(): BroadcastFlags {
+    return this.#flags === NO_FLAGS ? (this.#flags = {}) : this.#flags;
   }
 
   // ---- middleware and catch-all listeners -----------------------------------------------------------
 
   /** Adds a middleware for this socket's incoming events. */
   use(fn: SocketMiddleware): this {
-    this.#fns.push(fn);
+    (this.#fns ??= []).push(fn);
     return this;
   }
 

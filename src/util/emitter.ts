@@ -1,5 +1,5 @@
 /**
- * A small typed event emitter on plain Maps: the core cannot use `node:events`, and unlike Node's
+ * A small typed event emitter: the core cannot use `node:events`, and unlike Node's
  * EventEmitter an "error" event has no special meaning here, so a client that emits "error" can never
  * turn into a thrown exception (socket.io's reserved-event hazard).
  */
@@ -18,9 +18,58 @@ export type EventParams<M extends EventsMap, E extends keyof M> = Parameters<M[E
 // deno-lint-ignore no-explicit-any -- the untyped default: any event, any arguments
 export type DefaultEvents = Record<string, (...args: any[]) => void>;
 
-/** A typed event emitter on plain Maps (no special "error" event). */
+/**
+ * Listener lists by event: a flat [event, list, …] array while there are few events, a Map past that. Every
+ * connection has two emitters (its engine session, its socket) with a handful of events each, and a Map
+ * costs ~200 bytes where the array costs ~50; looking up a few names in order is as fast as hashing.
+ */
+class ListenerTable {
+  #pairs: Array<string | symbol | Listener[]> = [];
+  #map: Map<string | symbol, Listener[]> | undefined;
+
+  get(event: string | symbol): Listener[] | undefined {
+    if (this.#map) return this.#map.get(event);
+    const p = this.#pairs;
+    for (let i = 0; i < p.length; i += 2) if (p[i] === event) return p[i + 1] as Listener[];
+    return undefined;
+  }
+
+  /** `event` has no list yet */
+  set(event: string | symbol, list: Listener[]): void {
+    if (this.#map) {
+      this.#map.set(event, list);
+    } else if (this.#pairs.length < 16) {
+      this.#pairs.push(event, list);
+    } else {
+      this.#map = new Map();
+      for (let i = 0; i < this.#pairs.length; i += 2) {
+        this.#map.set(this.#pairs[i] as string | symbol, this.#pairs[i + 1] as Listener[]);
+      }
+      this.#map.set(event, list);
+      this.#pairs = [];
+    }
+  }
+
+  delete(event: string | symbol): void {
+    if (this.#map) return void this.#map.delete(event);
+    const p = this.#pairs;
+    for (let i = 0; i < p.length; i += 2) if (p[i] === event) return void p.splice(i, 2);
+  }
+
+  keys(): (string | symbol)[] {
+    if (this.#map) return [...this.#map.keys()];
+    return this.#pairs.filter((_, i) => i % 2 === 0) as (string | symbol)[];
+  }
+}
+
+/** A typed event emitter (no special "error" event). */
 export class Emitter<L extends EventsMap = DefaultEvents> {
-  #listeners = new Map<string | symbol, Listener[]>();
+  /** created with the first listener */
+  #table: ListenerTable | undefined;
+
+  get #listeners(): ListenerTable {
+    return (this.#table ??= new ListenerTable());
+  }
 
   /** Adds a listener. */
   on<E extends EventNames<L>>(event: E, listener: L[E]): this {
@@ -56,18 +105,18 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
   /** Removes a listener (all of an event without `listener`, all events without `event`). */
   off<E extends EventNames<L>>(event?: E, listener?: L[E]): this {
     if (event === undefined) {
-      this.#listeners.clear();
+      this.#table = undefined;
       return this;
     }
     if (listener === undefined) {
-      this.#listeners.delete(event);
+      this.#table?.delete(event);
       return this;
     }
-    const list = this.#listeners.get(event);
+    const list = this.#table?.get(event);
     if (!list) return this;
     const i = list.findIndex((l) => l === listener || (l as { listener?: Listener }).listener === listener);
     if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.#listeners.delete(event);
+    if (list.length === 0) this.#table!.delete(event);
     return this;
   }
 
@@ -83,12 +132,12 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
 
   /** The listeners of an event. */
   listeners<E extends EventNames<L>>(event: E): L[E][] {
-    return [...(this.#listeners.get(event) ?? [])] as L[E][];
+    return [...(this.#table?.get(event) ?? [])] as L[E][];
   }
 
   /** How many listeners an event has. */
   listenerCount<E extends EventNames<L>>(event: E): number {
-    return this.#listeners.get(event)?.length ?? 0;
+    return this.#table?.get(event)?.length ?? 0;
   }
 
   /** Whether an event has listeners. */
@@ -98,12 +147,12 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
 
   /** The events that have listeners. */
   eventNames(): (string | symbol)[] {
-    return [...this.#listeners.keys()];
+    return this.#table ? this.#table.keys() : [];
   }
 
   /** Calls the listeners registered for `event`, in order, on a snapshot (a listener may remove itself). */
   emitReserved<E extends EventNames<L>>(event: E, ...args: EventParams<L, E>): boolean {
-    const list = this.#listeners.get(event);
+    const list = this.#table?.get(event);
     if (!list) return false;
     if (list.length === 1) {
       list[0]!.apply(this, args);
