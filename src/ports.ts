@@ -6,7 +6,7 @@
 import type { Reply, RequestLike } from "./engine/http.ts";
 import type { WebTransportAcceptor } from "./engine/webtransport.ts";
 import type { ClientBundle } from "./socket/client-bundle.ts";
-import { TimerWheel, WheelTimer } from "./util/timer-wheel.ts";
+import { TimerWheel, WHEEL_MIN_DELAY, WheelTimer } from "./util/timer-wheel.ts";
 
 /** The part of a runtime's WebSocket the core uses. */
 export interface WebSocketLike {
@@ -124,7 +124,7 @@ const heartbeats = new TimerWheel();
  */
 export const defaultScheduler: Scheduler = {
   setTimeout: (fn, ms, kind) =>
-    kind === "heartbeat" && ms >= heartbeats.minDelay ? heartbeats.setTimeout(fn, ms) : globalThis.setTimeout(fn, ms),
+    kind === "heartbeat" && ms >= WHEEL_MIN_DELAY ? heartbeats.setTimeout(fn, ms) : globalThis.setTimeout(fn, ms),
   clearTimeout: (h) =>
     h instanceof WheelTimer ? heartbeats.clearTimeout(h) : globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
 };

@@ -39,8 +39,6 @@ export type DisconnectReason =
   | "server namespace disconnect";
 
 /** socket.io keeps a session for recovery only when the client did not leave on purpose */
-const NO_FLAGS: BroadcastFlags = Object.freeze({});
-
 const RECOVERABLE = new Set<DisconnectReason>([
   "transport error",
   "transport close",
@@ -111,8 +109,7 @@ export class Socket<
   readonly client: Client;
   /** pending acks by packet id, created with the first one (most sockets never await an ack) */
   #acks: Map<number, Ack> | undefined;
-  /** flags for the next emit; the shared frozen NO_FLAGS until one is set (nothing per connection) */
-  #flags: BroadcastFlags = NO_FLAGS;
+  #flags: BroadcastFlags = {};
   #fns: SocketMiddleware[] | undefined;
   #any: AnyListener[] | undefined;
   #anyOutgoing: AnyListener[] | undefined;
@@ -245,7 +242,7 @@ export class Socket<
     const data: unknown[] = [ev, ...args];
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     const flags = this.#flags;
-    this.#flags = NO_FLAGS;
+    this.#flags = {};
     if (typeof data[data.length - 1] === "function") {
       const id = this.nsp._delivery.nextAckId();
       this.#registerAck(id, data.pop() as Ack, flags);
@@ -464,7 +461,7 @@ export class Socket<
 
   #operator(): BroadcastOperator<EmitEvents, SocketData> {
     const flags = this.#flags;
-    this.#flags = NO_FLAGS;
+    this.#flags = {};
     return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags, this.nsp.sockets);
   }
 
@@ -495,24 +492,20 @@ export class Socket<
 
   /** The next emit may be dropped if the client is not ready to receive it. */
   get volatile(): this {
-    this.#setFlags().volatile = true;
+    this.#flags.volatile = true;
     return this;
   }
 
   /** Whether the next emit is compressed. */
   compress(compress: boolean): this {
-    this.#setFlags().compress = compress;
+    this.#flags.compress = compress;
     return this;
   }
 
   /** The next emit expects its ack within `ms`; the callback gets an error after that. */
   timeout(ms: number): this {
-    this.#setFlags().timeout = ms;
+    this.#flags.timeout = ms;
     return this;
-  }
-
-  #setFlags(): BroadcastFlags {
-    return this.#flags === NO_FLAGS ? (this.#flags = {}) : this.#flags;
   }
 
   // ---- middleware and catch-all listeners -----------------------------------------------------------

@@ -18,65 +18,37 @@ export type EventParams<M extends EventsMap, E extends keyof M> = Parameters<M[E
 // deno-lint-ignore no-explicit-any -- the untyped default: any event, any arguments
 export type DefaultEvents = Record<string, (...args: any[]) => void>;
 
-/**
- * Listener lists by event: a flat [event, list, …] array while there are few events, a Map past that. Every
- * connection has two emitters (its engine session, its socket) with a handful of events each, and a Map
- * costs ~200 bytes where the array costs ~50; looking up a few names in order is as fast as hashing.
- */
-class ListenerTable {
-  #pairs: Array<string | symbol | Listener[]> = [];
-  #map: Map<string | symbol, Listener[]> | undefined;
-
-  get(event: string | symbol): Listener[] | undefined {
-    if (this.#map) return this.#map.get(event);
-    const p = this.#pairs;
-    for (let i = 0; i < p.length; i += 2) if (p[i] === event) return p[i + 1] as Listener[];
-    return undefined;
-  }
-
-  /** `event` has no list yet */
-  set(event: string | symbol, list: Listener[]): void {
-    if (this.#map) {
-      this.#map.set(event, list);
-    } else if (this.#pairs.length < 16) {
-      this.#pairs.push(event, list);
-    } else {
-      this.#map = new Map();
-      for (let i = 0; i < this.#pairs.length; i += 2) {
-        this.#map.set(this.#pairs[i] as string | symbol, this.#pairs[i + 1] as Listener[]);
-      }
-      this.#map.set(event, list);
-      this.#pairs = [];
-    }
-  }
-
-  delete(event: string | symbol): void {
-    if (this.#map) return void this.#map.delete(event);
-    const p = this.#pairs;
-    for (let i = 0; i < p.length; i += 2) if (p[i] === event) return void p.splice(i, 2);
-  }
-
-  keys(): (string | symbol)[] {
-    if (this.#map) return [...this.#map.keys()];
-    return this.#pairs.filter((_, i) => i % 2 === 0) as (string | symbol)[];
-  }
-}
-
 /** A typed event emitter (no special "error" event). */
 export class Emitter<L extends EventsMap = DefaultEvents> {
-  /** created with the first listener */
-  #table: ListenerTable | undefined;
+  /**
+   * Listener lists in a flat [event, list, …] array, created with the first listener: every connection has
+   * emitters with a handful of events, and a Map costs ~200 bytes where this costs ~50. An event can only
+   * match an event slot (lists are arrays), so `indexOf` finds it.
+   */
+  #pairs: Array<string | symbol | Listener[]> | undefined;
 
-  get #listeners(): ListenerTable {
-    return (this.#table ??= new ListenerTable());
+  #get(event: string | symbol): Listener[] | undefined {
+    const p = this.#pairs;
+    const i = p ? p.indexOf(event) : -1;
+    return i < 0 ? undefined : p![i + 1] as Listener[];
+  }
+
+  #add(event: string | symbol, listener: Listener, first?: boolean): this {
+    const list = this.#get(event);
+    if (!list) (this.#pairs ??= []).push(event, [listener]);
+    else if (first) list.unshift(listener);
+    else list.push(listener);
+    return this;
+  }
+
+  #drop(event: string | symbol): void {
+    const i = this.#pairs ? this.#pairs.indexOf(event) : -1;
+    if (i >= 0) this.#pairs!.splice(i, 2);
   }
 
   /** Adds a listener. */
   on<E extends EventNames<L>>(event: E, listener: L[E]): this {
-    const list = this.#listeners.get(event);
-    if (list) list.push(listener);
-    else this.#listeners.set(event, [listener]);
-    return this;
+    return this.#add(event, listener);
   }
 
   /** Same as `on`. */
@@ -86,10 +58,7 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
 
   /** Adds a listener before the others. */
   prependListener<E extends EventNames<L>>(event: E, listener: L[E]): this {
-    const list = this.#listeners.get(event);
-    if (list) list.unshift(listener);
-    else this.#listeners.set(event, [listener]);
-    return this;
+    return this.#add(event, listener, true);
   }
 
   /** Adds a listener that runs once. */
@@ -105,18 +74,18 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
   /** Removes a listener (all of an event without `listener`, all events without `event`). */
   off<E extends EventNames<L>>(event?: E, listener?: L[E]): this {
     if (event === undefined) {
-      this.#table = undefined;
+      this.#pairs = undefined;
       return this;
     }
     if (listener === undefined) {
-      this.#table?.delete(event);
+      this.#drop(event);
       return this;
     }
-    const list = this.#table?.get(event);
+    const list = this.#get(event);
     if (!list) return this;
     const i = list.findIndex((l) => l === listener || (l as { listener?: Listener }).listener === listener);
     if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.#table!.delete(event);
+    if (list.length === 0) this.#drop(event);
     return this;
   }
 
@@ -132,12 +101,12 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
 
   /** The listeners of an event. */
   listeners<E extends EventNames<L>>(event: E): L[E][] {
-    return [...(this.#table?.get(event) ?? [])] as L[E][];
+    return [...(this.#get(event) ?? [])] as L[E][];
   }
 
   /** How many listeners an event has. */
   listenerCount<E extends EventNames<L>>(event: E): number {
-    return this.#table?.get(event)?.length ?? 0;
+    return this.#get(event)?.length ?? 0;
   }
 
   /** Whether an event has listeners. */
@@ -147,12 +116,12 @@ export class Emitter<L extends EventsMap = DefaultEvents> {
 
   /** The events that have listeners. */
   eventNames(): (string | symbol)[] {
-    return this.#table ? this.#table.keys() : [];
+    return (this.#pairs ?? []).filter((_, i) => i % 2 === 0) as (string | symbol)[];
   }
 
   /** Calls the listeners registered for `event`, in order, on a snapshot (a listener may remove itself). */
   emitReserved<E extends EventNames<L>>(event: E, ...args: EventParams<L, E>): boolean {
-    const list = this.#table?.get(event);
+    const list = this.#get(event);
     if (!list) return false;
     if (list.length === 1) {
       list[0]!.apply(this, args);
