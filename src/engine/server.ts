@@ -13,7 +13,7 @@ import type {
 } from "../ports.ts";
 import type { WebTransportAcceptor } from "./webtransport.ts";
 import { corsHeaders } from "./cors.ts";
-import { compressReply } from "./compression.ts";
+import { compressReply, mayCompress } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
 import { EngineRequestError, ERROR_CODES } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
@@ -407,10 +407,13 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** `httpCompression`: a polling GET's body, gzip/deflate-encoded when big enough and accepted. */
-  async #compress(req: RequestLike, pending: Promise<Reply>): Promise<Reply> {
+  #compress(req: RequestLike, pending: Promise<Reply>): Promise<Reply> {
     const threshold = this.opts.compressionThreshold;
-    const r = await pending;
-    return threshold === false ? r : compressReply(r, req.headers.get("accept-encoding"), threshold);
+    if (threshold === false) return pending;
+    // a reply too small to compress (nearly all) is not wrapped in another promise
+    return pending.then((r) =>
+      mayCompress(r, threshold) ? compressReply(r, req.headers.get("accept-encoding"), threshold) : r
+    );
   }
 
   #register(session: EngineSocket): void {
@@ -486,7 +489,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return this.#upgrade(ctx, handler, headers);
   }
 
-  async #poll(session: EngineSocket, req: RequestLike, ctx: RequestContext, headers: HeaderList): Promise<Reply> {
+  /** A GET, or a POST (`#post`); not async itself: a parked GET's answer is returned as it is. */
+  #poll(session: EngineSocket, req: RequestLike, ctx: RequestContext, headers: HeaderList): Promise<Reply> {
     const polling = session.transport as PollingTransport;
     this.#applyHeaderEvent("headers", req, headers);
     if (req.method === "GET") {
@@ -497,6 +501,16 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       }
       return this.#compress(req, polling.handleGet(this.#onAbort(req, ctx), headers));
     }
+    return this.#post(session, polling, req, ctx, headers);
+  }
+
+  async #post(
+    session: EngineSocket,
+    polling: PollingTransport,
+    req: RequestLike,
+    ctx: RequestContext,
+    headers: HeaderList,
+  ): Promise<Reply> {
     if (polling.posting) {
       session.onClose("transport error", "data request overlap from client");
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "POST_OVERLAP" });
