@@ -187,7 +187,12 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
         for (const s of servers) s.setFanout?.(fanout);
       }
       let upgraded = false;
-      const ctx: RequestContext = { remoteAddress: server.requestIP(req)?.address };
+      const ctx: RequestContext = {
+        // asked of Bun only when read (a handshake): `requestIP` costs a few % of a polling request
+        get remoteAddress() {
+          return server.requestIP(req)?.address;
+        },
+      };
       if ((req.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
         ctx.upgrade = (handler, headers) => {
           upgraded = server.upgrade(req, { data: { handler }, headers });

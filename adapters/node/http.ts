@@ -12,16 +12,34 @@ import {
   type RequestLike,
 } from "../../src/runtime.ts";
 
+/**
+ * A request view over `IncomingMessage`. The `IncomingMessage` (`native`) reaches app code only through a
+ * session's `socket.request` and `io.engine.use` middlewares: `_query` is set on it when it is first handed out.
+ */
+class NodeRequestView implements RequestLike {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: RecordHeaders;
+  readonly pathname: string;
+  readonly #req: IncomingMessage;
+
+  constructor(req: IncomingMessage) {
+    const path = req.url ?? "/";
+    const q = path.indexOf("?");
+    this.url = `http://${req.headers.host ?? "localhost"}${path}`;
+    this.method = req.method ?? "GET";
+    this.headers = new RecordHeaders(req.headers);
+    this.pathname = q === -1 ? path : path.slice(0, q);
+    this.#req = req;
+  }
+
+  get native(): IncomingMessage {
+    return withQuery(this.#req);
+  }
+}
+
 export function requestView(req: IncomingMessage): RequestLike & { readonly pathname: string } {
-  const path = req.url ?? "/";
-  const q = path.indexOf("?");
-  return {
-    url: `http://${req.headers.host ?? "localhost"}${path}`,
-    method: req.method ?? "GET",
-    headers: new RecordHeaders(req.headers),
-    pathname: q === -1 ? path : path.slice(0, q),
-    native: req,
-  };
+  return new NodeRequestView(req);
 }
 
 /** Reads the body up to `limit` bytes; past it, stops reading and fails (the reply will close the socket). */
@@ -68,23 +86,51 @@ export function readBuffer(req: IncomingMessage, limit: number): Promise<Buffer>
  * examples read it in `io.engine.use` middlewares (`req._query.sid === undefined` means a handshake), so
  * Connect middlewares written for socket.io find it here too.
  */
-export function withQuery(req: IncomingMessage): void {
+export function withQuery(req: IncomingMessage): IncomingMessage {
   const r = req as IncomingMessage & { _query?: Record<string, string> };
-  if (r._query !== undefined) return;
+  if (r._query !== undefined) return req;
   const url = req.url ?? "";
   const q = url.indexOf("?");
   r._query = q === -1 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
+  return req;
+}
+
+/** A request's context; `native` as in `NodeRequestView` (middlewares get the `IncomingMessage`). */
+class NodeContext implements RequestContext {
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.#req = req;
+    this.#res = res;
+  }
+
+  /** a parked GET whose connection closed before we answered (a bound function: the core passes it on) */
+  readonly onAbort = (cb: () => void): void => {
+    const res = this.#res;
+    res.once("close", () => !res.writableEnded && cb());
+  };
+
+  readBody(limit: number): Promise<string> {
+    return readBody(this.#req, limit);
+  }
+
+  readBytes(limit: number): Promise<Uint8Array> {
+    return readBuffer(this.#req, limit);
+  }
+
+  /** read at a handshake only */
+  get remoteAddress(): string | undefined {
+    return this.#req.socket.remoteAddress;
+  }
+
+  get native(): { req: IncomingMessage; res: ServerResponse } {
+    return { req: withQuery(this.#req), res: this.#res };
+  }
 }
 
 export function contextFor(req: IncomingMessage, res: ServerResponse): RequestContext {
-  return {
-    remoteAddress: req.socket.remoteAddress,
-    // a parked GET whose connection closed before we answered
-    onAbort: (cb) => res.once("close", () => !res.writableEnded && cb()),
-    readBody: (limit) => readBody(req, limit),
-    readBytes: (limit) => readBuffer(req, limit),
-    native: { req, res },
-  };
+  return new NodeContext(req, res);
 }
 
 export function writeReply(req: IncomingMessage, res: ServerResponse, r: Reply): void {

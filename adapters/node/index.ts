@@ -126,7 +126,6 @@ export function attach(
       else (res.statusCode = 404), res.end("Not Found");
       return;
     }
-    withQuery(req);
     const ctx = contextFor(req, res);
     const answer = server.respond
       ? server.respond(view, ctx)

@@ -40,13 +40,13 @@ export function withinDeadline<T>(read: Promise<T>, ms: number, scheduler: Sched
 
 /** Web `Request` bodies; adapters with a cheaper reader pass `RequestContext.readBody` instead. */
 export async function readBodyLimited(req: RequestLike, limit: number): Promise<string> {
-  const decoder = new TextDecoder();
+  let decoder: TextDecoder | undefined;
   let text = "";
   const r = req as { text?: () => Promise<string> };
   const whole = await readChunks(req, limit, r.text && (() => r.text!()), (chunk) => {
-    text += decoder.decode(chunk, { stream: true });
+    text += (decoder ??= new TextDecoder()).decode(chunk, { stream: true });
   });
-  return whole ?? text + decoder.decode();
+  return whole ?? (decoder ? text + decoder.decode() : text);
 }
 
 /** The body as bytes (a v3 client's binary polling payload), with the same limit. */

@@ -44,11 +44,18 @@ export function chooseEncoding(accept: string | null): Encoding | undefined {
 
 const utf8 = new TextEncoder();
 
+/**
+ * Whether a reply may be big enough to compress. The cheap pre-check: a UTF-16 string's UTF-8 form is at most
+ * three bytes per unit, so a string under a third of the threshold never is.
+ */
+export function mayCompress(r: Reply, threshold: number): boolean {
+  return r.status === 200 && r.body !== null && !r.response &&
+    !(typeof r.body === "string" && r.body.length * 3 < threshold);
+}
+
 /** Compresses a polling GET's reply when it is big enough and the client accepts an encoding. */
 export async function compressReply(r: Reply, accept: string | null, threshold: number): Promise<Reply> {
-  if (r.status !== 200 || r.body === null || r.response) return r;
-  // cheap pre-check: a UTF-16 string's UTF-8 form is at least as many bytes as it has ASCII-range units
-  if (typeof r.body === "string" && r.body.length * 3 < threshold) return r;
+  if (r.body === null || !mayCompress(r, threshold)) return r;
   const bytes = typeof r.body === "string" ? utf8.encode(r.body) : r.body;
   if (bytes.byteLength < threshold) return r;
   const encoding = chooseEncoding(accept);

@@ -120,7 +120,8 @@ export function reply(status: number, headers: HeaderList, body: string | Uint8A
 /** The Web `Response` of a `Reply`. */
 export function toResponse(r: Reply): Response {
   if (r.response) return r.response;
-  const init: ResponseInit & { encodeBody?: "manual" } = { status: r.status, headers: r.headers.toHeaders() };
+  // the entries as they are: a `Headers` built first and copied by the `Response` would be built twice
+  const init: ResponseInit & { encodeBody?: "manual" } = { status: r.status, headers: r.headers.entries };
   // A body we compressed (`httpCompression`): Workers would compress it again because of its Content-Encoding
   // unless told it already is (`encodeBody: "manual"`, Workers' Response API); other runtimes ignore the field.
   if (r.headers.get("content-encoding") !== null) init.encodeBody = "manual";

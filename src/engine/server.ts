@@ -13,7 +13,7 @@ import type {
 } from "../ports.ts";
 import type { WebTransportAcceptor } from "./webtransport.ts";
 import { corsHeaders } from "./cors.ts";
-import { compressReply } from "./compression.ts";
+import { compressReply, mayCompress } from "./compression.ts";
 import { HeaderList, type Reply, reply, type RequestLike, snapshotRequest, toResponse } from "./http.ts";
 import { EngineRequestError, ERROR_CODES } from "./errors.ts";
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions, serializeCookie } from "./options.ts";
@@ -27,6 +27,7 @@ import { createLogger, type Logger } from "../util/logger.ts";
 import { errorKind, logLimited } from "../util/log-limiter.ts";
 import { applyMiddlewares, type EngineMiddleware, keepWhatMiddlewaresSet } from "./middleware.ts";
 import type { SessionRouter } from "./forward.ts";
+import { type QueryLike, splitUrl } from "./url.ts";
 
 export type { EngineMiddleware, MiddlewareResponse } from "./middleware.ts";
 
@@ -266,10 +267,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   async #respond(req: RequestLike, ctx: RequestContext, forwarded: boolean): Promise<Reply | undefined> {
-    let url: URL;
-    try {
-      url = new URL(req.url);
-    } catch {
+    const url = splitUrl(req.url);
+    if (url === undefined) {
       // a Host header no URL can hold (Node and Deno build the request URL from it; Bun then gives the path
       // alone): a bad request if the path is ours
       const path = /^(?:[a-z][a-z0-9+.-]*:\/\/[^/?#]*)?([^?#]*)/i.exec(req.url)?.[1] || "/";
@@ -281,7 +280,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const preflight = req.method === "OPTIONS";
     const headers = this.opts.cors ? await corsHeaders(this.opts.cors, req, preflight) : new HeaderList();
     if (preflight && this.opts.cors) return reply(this.opts.cors.optionsSuccessStatus ?? 204, headers, null);
-    const q = url.searchParams;
+    const q = url.query;
     const transport = q.get("transport") ?? "";
     const sid = q.get("sid");
     const isUpgrade = (req.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
@@ -292,7 +291,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         const r = await this.#router.route(sid, req, ctx, headers, this.#onAbort(req, ctx));
         if (r !== undefined) return r ?? undefined;
       }
-      await this.#verify(req, q, transport, sid, isUpgrade, ctx);
+      const allowing = this.#verify(req, q, transport, sid, isUpgrade, ctx);
+      if (allowing) await allowing;
       if (sid !== null) {
         const session = this.clients.get(sid)!;
         if (transport === "websocket") return this.#upgradeSession(session, req, ctx, headers);
@@ -309,14 +309,15 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     }
   }
 
-  async #verify(
+  /** Throws the refusal; a promise only while the app's `allowRequest` decides on a handshake. */
+  #verify(
     req: RequestLike,
-    q: URLSearchParams,
+    q: QueryLike,
     transport: string,
     sid: string | null,
     isUpgrade: boolean,
     ctx: RequestContext,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     // `includes` on a fixed array: values such as "__proto__" or "constructor" are just unknown names
     // WebTransport never comes as an HTTP request (engine.io refuses it the same way)
     if (!(this.opts.transports as string[]).includes(transport) || transport === "webtransport") {
@@ -351,16 +352,16 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       if (transport === "polling" && req.method !== "GET" && req.method !== "POST") {
         throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "BAD_METHOD", method: req.method });
       }
-      return;
+      return undefined;
     }
     if (req.method !== "GET") throw new EngineRequestError(ERROR_CODES.BAD_HANDSHAKE_METHOD, { method: req.method });
     const allow = this.opts.allowRequest;
-    if (allow) {
-      const message = await new Promise<string | undefined>((resolve) => {
-        allow(req, (err, success) => resolve(success ? undefined : (err || "Forbidden")));
-      });
+    if (!allow) return undefined;
+    return new Promise<string | undefined>((resolve) => {
+      allow(req, (err, success) => resolve(success ? undefined : (err || "Forbidden")));
+    }).then((message) => {
       if (message !== undefined) throw new EngineRequestError(ERROR_CODES.FORBIDDEN, { message }, message);
-    }
+    });
   }
 
   #applyHeaderEvent(event: "initial_headers" | "headers", req: RequestLike, headers: HeaderList): void {
@@ -406,10 +407,13 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   }
 
   /** `httpCompression`: a polling GET's body, gzip/deflate-encoded when big enough and accepted. */
-  async #compress(req: RequestLike, pending: Promise<Reply>): Promise<Reply> {
+  #compress(req: RequestLike, pending: Promise<Reply>): Promise<Reply> {
     const threshold = this.opts.compressionThreshold;
-    const r = await pending;
-    return threshold === false ? r : compressReply(r, req.headers.get("accept-encoding"), threshold);
+    if (threshold === false) return pending;
+    // a reply too small to compress (nearly all) is not wrapped in another promise
+    return pending.then((r) =>
+      mayCompress(r, threshold) ? compressReply(r, req.headers.get("accept-encoding"), threshold) : r
+    );
   }
 
   #register(session: EngineSocket): void {
@@ -481,7 +485,8 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     return this.#upgrade(ctx, handler, headers);
   }
 
-  async #poll(session: EngineSocket, req: RequestLike, ctx: RequestContext, headers: HeaderList): Promise<Reply> {
+  /** A GET, or a POST (`#post`); not async itself: a parked GET's answer is returned as it is. */
+  #poll(session: EngineSocket, req: RequestLike, ctx: RequestContext, headers: HeaderList): Promise<Reply> {
     const polling = session.transport as PollingTransport;
     this.#applyHeaderEvent("headers", req, headers);
     if (req.method === "GET") {
@@ -492,6 +497,16 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       }
       return this.#compress(req, polling.handleGet(this.#onAbort(req, ctx), headers));
     }
+    return this.#post(session, polling, req, ctx, headers);
+  }
+
+  async #post(
+    session: EngineSocket,
+    polling: PollingTransport,
+    req: RequestLike,
+    ctx: RequestContext,
+    headers: HeaderList,
+  ): Promise<Reply> {
     if (polling.posting) {
       session.onClose("transport error", "data request overlap from client");
       throw new EngineRequestError(ERROR_CODES.BAD_REQUEST, { name: "POST_OVERLAP" });
