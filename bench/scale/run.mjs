@@ -94,12 +94,17 @@ function portUp(port) {
   });
 }
 
+// every server this run started and has not stopped: killed on the way out, whatever happened
+const live = new Set();
+process.on("exit", () => live.forEach((c) => c.kill("SIGKILL")));
+
 async function startServer(cmd, port, extraEnv = {}) {
   if (await portUp(port)) die(`port ${port} is taken: refusing to benchmark an unknown server`);
   const child = spawn("bash", ["-c", `exec ${cmd}`], {
     env: { ...env, PORT: String(port), ...extraEnv },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  live.add(child);
   let err = "";
   child.stderr.on("data", (d) => (err += d).length > 4000 && (err = err.slice(-4000)));
   for (let i = 0; i < 150; i++) {
@@ -112,6 +117,7 @@ async function startServer(cmd, port, extraEnv = {}) {
 }
 
 async function stop(child, port) {
+  live.delete(child);
   if (child.exitCode === null) {
     child.kill("SIGTERM");
     for (let i = 0; i < 50 && child.exitCode === null; i++) await sleep(100);
@@ -153,7 +159,11 @@ async function waitForPorts(need) {
     ["/proc/net/tcp", "/proc/net/tcp6"].reduce((n, f) => {
       try {
         const rows = fs.readFileSync(f, "utf8").split("\n").slice(1).filter(Boolean);
-        return n + rows.filter((r) => twReuse === 0 || r.trim().split(/\s+/)[3] !== "06").length;
+        return n + rows.filter((r) => {
+          const [, local, , st] = r.trim().split(/\s+/);
+          const port = parseInt(local.split(":").pop(), 16);
+          return port >= lo && port <= hi && (twReuse === 0 || st !== "06");
+        }).length;
       } catch {
         return n;
       }
@@ -186,69 +196,63 @@ const brief = (j) => ({
   reliable: j.cpu?.reliable,
 });
 
-async function fanoutPart(rt, s, round) {
-  for (const size of ROOM_SIZES) {
-    const child = await startServer(s.cmd, PORT);
-    log(`fanout ${s.label} room of ${size}`);
-    const j = await runJson(fanoutArgs(PORT, child.pid, size, s.label), 330);
-    await stop(child, PORT);
-    record({ part: "fanout", runtime: rt, label: s.label, x: size, round, ...brief(j) });
-  }
+async function fanoutPart(rt, s, round, size) {
+  const child = await startServer(s.cmd, PORT);
+  log(`fanout ${s.label} room of ${size}`);
+  const j = await runJson(fanoutArgs(PORT, child.pid, size, s.label), 330);
+  await stop(child, PORT);
+  record({ part: "fanout", runtime: rt, label: s.label, x: size, round, ...brief(j) });
 }
 
-async function memoryPart(rt, s, round) {
-  for (const asked of CONN_COUNTS) {
-    const conns = Math.min(asked, maxConns);
-    await waitForPorts(conns);
-    const child = await startServer(s.cmd, PORT);
-    log(`memory ${s.label} ${conns} connections${conns < asked ? ` (asked ${asked})` : ""}`);
-    const args = ["--scenario", "connect", "--port", PORT, "--server-pid", child.pid, "--conns", conns];
-    const j = await runJson(
-      [`${B}/sio-bench.mjs`, ...args, "--hold", 3, "--timeout", 300, "--label", s.label, "--quiet"].map(String),
-      330,
-    );
-    await stop(child, PORT);
-    record({
-      part: "memory",
-      runtime: rt,
-      label: s.label,
-      x: asked,
-      conns,
-      round,
-      ok: !!j.ok,
-      error: j.ok ? undefined : String(j.errors?.[0] ?? j.error ?? "").slice(0, 300),
-      kibPerConn: j.mem?.perConnKiB,
-      rssBeforeKiB: j.mem?.rssBeforeKiB,
-      rssHeldKiB: j.mem?.rssHeldKiB,
-      handshakesPerSec: j.connect?.handshakesPerSec,
-      usPerHandshake: j.cpu?.serverUsPerOp,
-    });
-  }
+async function memoryPart(rt, s, round, asked) {
+  const conns = Math.min(asked, maxConns);
+  await waitForPorts(conns);
+  const child = await startServer(s.cmd, PORT);
+  log(`memory ${s.label} ${conns} connections${conns < asked ? ` (asked ${asked})` : ""}`);
+  const args = ["--scenario", "connect", "--port", PORT, "--server-pid", child.pid, "--conns", conns];
+  const j = await runJson(
+    [`${B}/sio-bench.mjs`, ...args, "--hold", 3, "--timeout", 300, "--label", s.label, "--quiet"].map(String),
+    330,
+  );
+  await stop(child, PORT);
+  record({
+    part: "memory",
+    runtime: rt,
+    label: s.label,
+    x: asked,
+    conns,
+    round,
+    ok: !!j.ok,
+    error: j.ok ? undefined : String(j.errors?.[0] ?? j.error ?? "").slice(0, 300),
+    kibPerConn: j.mem?.perConnKiB,
+    rssBeforeKiB: j.mem?.rssBeforeKiB,
+    rssHeldKiB: j.mem?.rssHeldKiB,
+    handshakesPerSec: j.connect?.handshakesPerSec,
+    usPerHandshake: j.cpu?.serverUsPerOp,
+  });
 }
 
-async function roomsPart(rt, s, round) {
-  for (const rooms of ROOM_COUNTS) {
-    const child = await startServer(s.cmd, PORT);
-    log(`rooms ${s.label}: ${rooms} other rooms, broadcast to ${ROOMS_CLIENTS}`);
-    const holder = spawn("node", ["bench/scale/rooms-hold.mjs", String(PORT), String(rooms)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const ready = await new Promise((resolve) => {
-      let out = "";
-      holder.stdout.on("data", (d) => (out += d).includes("READY") && resolve(true));
-      holder.on("exit", () => resolve(false));
-    });
-    const j = ready
-      ? await runJson(fanoutArgs(PORT, child.pid, ROOMS_CLIENTS, s.label), 330)
-      : { ok: false, error: "rooms-hold failed" };
-    await stop(holder);
-    await stop(child, PORT);
-    record({ part: "rooms", runtime: rt, label: s.label, x: rooms, round, members: ROOMS_CLIENTS, ...brief(j) });
-  }
+async function roomsPart(rt, s, round, rooms) {
+  const child = await startServer(s.cmd, PORT);
+  log(`rooms ${s.label}: ${rooms} other rooms, broadcast to ${ROOMS_CLIENTS}`);
+  const holder = spawn("node", ["bench/scale/rooms-hold.mjs", String(PORT), String(rooms)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const ready = await new Promise((resolve) => {
+    let out = "";
+    holder.stdout.on("data", (d) => (out += d).includes("READY") && resolve(true));
+    holder.on("exit", () => resolve(false));
+  });
+  const j = ready
+    ? await runJson(fanoutArgs(PORT, child.pid, ROOMS_CLIENTS, s.label), 330)
+    : { ok: false, error: "rooms-hold failed" };
+  await stop(holder);
+  await stop(child, PORT);
+  record({ part: "rooms", runtime: rt, label: s.label, x: rooms, round, members: ROOMS_CLIENTS, ...brief(j) });
 }
 
 let redis = null;
-async function redisPart(rt, s, round) {
+async function redisPart(rt, s, round, nodes) {
   if (!redis) {
     if (spawnSync("redis-server", ["--version"]).status !== 0) {
       notes.push("redis part skipped: no redis-server on PATH");
@@ -256,31 +260,30 @@ async function redisPart(rt, s, round) {
     }
     redis = await startServer(`redis-server --port ${REDIS_PORT} --save '' --appendonly no`, REDIS_PORT);
   }
-  for (const nodes of REDIS_NODES) {
-    spawnSync("redis-cli", ["-p", String(REDIS_PORT), "flushall"]); // our private Redis: a clean stream per run
-    const stream = `scale-${s.label}-${nodes}-${Date.now()}`;
-    const redisEnv = { REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`, STREAM: stream };
-    const ports = Array.from({ length: nodes }, (_, i) => PORT + i);
-    const children = [];
-    for (const p of ports) children.push(await startServer(s.redis, p, redisEnv));
-    await sleep(500);
-    log(`redis ${s.label} ${nodes} nodes, ${REDIS_CLIENTS} subscribers`);
-    const messages = Math.max(20, Math.ceil(REDIS_MSGS / REDIS_CLIENTS));
-    const j = await runJson(
-      [
-        "bench/scale/cross-node.mjs",
-        ...["--ports", ports.join(","), "--pids", children.map((c) => c.pid).join(","), "--redis-pid", redis.pid],
-        ...["--clients", REDIS_CLIENTS, "--messages", messages, "--window", 20, "--label", s.label],
-      ].map(String),
-      200,
-    );
-    for (const [i, c] of children.entries()) await stop(c, ports[i]);
-    const { tool: _t, part: _p, label: _l, nodes: _n, ...rest } = j;
-    record({ part: "redis", runtime: rt, label: s.label, x: nodes, round, ...rest });
-  }
+  spawnSync("redis-cli", ["-p", String(REDIS_PORT), "flushall"]); // our private Redis: a clean stream per run
+  const stream = `scale-${s.label}-${nodes}-${Date.now()}`;
+  const redisEnv = { REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`, STREAM: stream };
+  const ports = Array.from({ length: nodes }, (_, i) => PORT + i);
+  const children = [];
+  for (const p of ports) children.push(await startServer(s.redis, p, redisEnv));
+  await sleep(500);
+  log(`redis ${s.label} ${nodes} nodes, ${REDIS_CLIENTS} subscribers`);
+  const messages = Math.max(20, Math.ceil(REDIS_MSGS / REDIS_CLIENTS));
+  const j = await runJson(
+    [
+      "bench/scale/cross-node.mjs",
+      ...["--ports", ports.join(","), "--pids", children.map((c) => c.pid).join(","), "--redis-pid", redis.pid],
+      ...["--clients", REDIS_CLIENTS, "--messages", messages, "--window", 20, "--label", s.label],
+    ].map(String),
+    200,
+  );
+  for (const [i, c] of children.entries()) await stop(c, ports[i]);
+  const { tool: _t, part: _p, label: _l, nodes: _n, ...rest } = j;
+  record({ part: "redis", runtime: rt, label: s.label, x: nodes, round, ...rest });
 }
 
 const partFns = { fanout: fanoutPart, memory: memoryPart, rooms: roomsPart, redis: redisPart };
+const partXs = { fanout: ROOM_SIZES, memory: CONN_COUNTS, rooms: ROOM_COUNTS, redis: REDIS_NODES };
 const meta = {
   started: new Date().toISOString(),
   loadBefore: os.loadavg().map((l) => l.toFixed(2)).join(" "),
@@ -292,8 +295,20 @@ try {
     if (!partFns[part]) die(`unknown part ${part} (PARTS: ${Object.keys(partFns).join(" ")})`);
     for (const rt of RUNTIMES) {
       if (!servers[rt]) die(`unknown runtime ${rt} (RUNTIMES: node bun)`);
-      // Portio and socket.io alternate point by point inside a part, round by round
-      for (let round = 1; round <= ROUNDS; round++) for (const s of servers[rt]) await partFns[part](rt, s, round);
+      // Portio and socket.io alternate point by point (same minute, same machine load), round by round
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const x of partXs[part]) {
+          for (const s of servers[rt]) {
+            try {
+              await partFns[part](rt, s, round, x);
+            } catch (e) {
+              log(`${part} ${s.label} ${x}: ${e.message}`);
+              record({ part, runtime: rt, label: s.label, x, round, ok: false, error: e.message.slice(0, 300) });
+              for (const c of [...live]) if (c !== redis) await stop(c);
+            }
+          }
+        }
+      }
     }
   }
 } finally {

@@ -66,7 +66,12 @@ const labelsOf = (rs: ScaleRecord[], part: string) =>
 function curve(rs: ScaleRecord[], part: string, xHead: string, key: string, digits = 1, extra?: string): string {
   const xs = xsOf(rs, part), labels = labelsOf(rs, part);
   if (!xs.length) return "";
-  const rows = xs.map((x) => [count(x), ...labels.map((l) => cell(rs, part, l, x, key, digits))]);
+  // a size the machine could not hold (memory: open files, ports) names what was measured instead
+  const xLabel = (x: number) => {
+    const measured = rs.find((r) => r.part === part && r.x === x && typeof r.conns === "number" && r.conns !== x);
+    return measured ? `${count(x)} (${count(measured.conns as number)} measured)` : count(x);
+  };
+  const rows = xs.map((x) => [xLabel(x), ...labels.map((l) => cell(rs, part, l, x, key, digits))]);
   if (xs.length > 1) {
     rows.push([
       `growth ${count(xs[0]!)} → ${count(xs[xs.length - 1]!)}`,

@@ -60,7 +60,7 @@ test("memory capped by the machine's limits says what was asked and what was mea
     { part: "memory", label: "portio-bun", x: 30000, conns: 19700, ok: true, kibPerConn: 6 },
   ];
   const md = growthSection(rs, { notes: ["open files limit 20000"] }, "v", "c");
-  assert.match(md, /\| 30,000 \| 6\.0 \|/);
+  assert.match(md, /\| 30,000 \(19,700 measured\) \| 6\.0 \|/);
   assert.match(md, /Capped: 30,000 asked, 19,700 measured/);
   assert.match(md, /Limits: open files limit 20000\./);
 });
