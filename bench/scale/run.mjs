@@ -181,7 +181,10 @@ const fanoutArgs = (port, pid, clients, label) => {
   return [
     `${B}/sio-bench.mjs`,
     ...["--scenario", "fanout", "--port", port, "--server-pid", pid, "--clients", clients, "--messages", messages],
-    ...["--window", window, "--warmup", warmup, "--timeout", 300, "--stall", 20, "--label", label, "--quiet"],
+    // sio-bench's stall clock starts before its connections open (10,000 take 4 s on a quiet box, 45 s on a loaded
+    // one): the guard must outlast connecting at 100 handshakes/s
+    ...["--window", window, "--warmup", warmup, "--stall", 20 + Math.ceil(clients / 100), "--timeout", 400],
+    ...["--label", label, "--quiet"],
   ].map(String);
 };
 
@@ -199,7 +202,7 @@ const brief = (j) => ({
 async function fanoutPart(rt, s, round, size) {
   const child = await startServer(s.cmd, PORT);
   log(`fanout ${s.label} room of ${size}`);
-  const j = await runJson(fanoutArgs(PORT, child.pid, size, s.label), 330);
+  const j = await runJson(fanoutArgs(PORT, child.pid, size, s.label), 430);
   await stop(child, PORT);
   record({ part: "fanout", runtime: rt, label: s.label, x: size, round, ...brief(j) });
 }
@@ -244,7 +247,7 @@ async function roomsPart(rt, s, round, rooms) {
     holder.on("exit", () => resolve(false));
   });
   const j = ready
-    ? await runJson(fanoutArgs(PORT, child.pid, ROOMS_CLIENTS, s.label), 330)
+    ? await runJson(fanoutArgs(PORT, child.pid, ROOMS_CLIENTS, s.label), 430)
     : { ok: false, error: "rooms-hold failed" };
   await stop(holder);
   await stop(child, PORT);
