@@ -174,7 +174,8 @@ export function growthSection(rs: ScaleRecord[], meta: Meta, versions: string, c
         count(s.ROOMS_CLIENTS ?? 0)
       }`,
       curve(rs, "rooms", "other rooms", "usPerMsg", 2),
-      "The other rooms are joined by up to 100 extra connections (rooms-hold.mjs) before sio-bench's fanout runs.",
+      "The other rooms are joined by up to 100 extra connections (rooms-hold.mjs) before sio-bench's fanout runs. " +
+        "Both servers also keep one room per connected socket (its id), so these rooms come on top of about 1,100.",
     ),
     ...block(
       `### Cross-node fan-out over Redis (${
