@@ -139,7 +139,7 @@ export function growthSection(rs: ScaleRecord[], meta: Meta, versions: string, c
   const capped = memRuns.length
     ? `\n\nCapped: ${
       [...new Set(memRuns.map((r) => `${count(r.x!)} asked, ${count(r.conns as number)} measured`))].join("; ")
-    } (limits below).`
+    } (see the notes below).`
     : "";
   const failed = rs.filter((r) => r.part !== "meta" && r.ok === false);
   // a part that did not run (PARTS) leaves no heading behind
@@ -157,17 +157,18 @@ export function growthSection(rs: ScaleRecord[], meta: Meta, versions: string, c
     "Run it: `npm run bench:scale` (about 15 minutes on 2 cores; `SCALE_QUICK=1` for a smoke run of a few minutes). " +
     "Knobs (env, see bench/scale/run.mjs): RUNTIMES, PARTS (fanout memory rooms redis), PORT (servers on PORT to " +
     "PORT+2), REDIS_PORT (a private redis-server), ROOM_SIZES, CONN_COUNTS, ROOM_COUNTS, REDIS_NODES, FANOUT_MSGS, " +
-    "ROOMS_CLIENTS, REDIS_CLIENTS, REDIS_MSGS, ROUNDS, SCALE_SYSCTL=1 (widen the ephemeral port range, root), DOCS=0.",
+    "FANOUT_WINDOW, ROOMS_CLIENTS, REDIS_CLIENTS, REDIS_MSGS, ROUNDS, SCALE_SYSCTL=1 (widen the ephemeral port range, root), DOCS=0.",
     "",
     ...block(
       `### Fan-out: server CPU µs per delivered message, by room size (sio-bench fanout, ${
         count(s.FANOUT_MSGS ?? 0)
-      } messages per run)`,
+      } messages per run, window ${s.FANOUT_WINDOW ?? 50} at every size)`,
       curve(rs, "fanout", "room members", "usPerMsg", 2, "msgs/s delivered"),
     ),
     ...block(
       "### Memory: KiB RSS per idle connection (sio-bench connect, fresh server, held 3 s)",
       curve(rs, "memory", "connections", "kibPerConn") && curve(rs, "memory", "connections", "kibPerConn") + capped,
+      "RSS growth ÷ connections: the smallest size also carries the process's fixed growth (heap, buffers).",
     ),
     ...block(
       `### Broadcast cost with other rooms in the server: µs per delivered message, room of ${
@@ -186,7 +187,7 @@ export function growthSection(rs: ScaleRecord[], meta: Meta, versions: string, c
         "(20 broadcasts), every delivery checked in order. µs/msg per node = that node's CPU ÷ messages it " +
         "delivered to its own subscribers; all nodes = the fleet's CPU ÷ all deliveries.",
     ),
-    ...(meta.notes?.length ? ["Limits: " + meta.notes.join("; ") + ".", ""] : []),
+    ...(meta.notes?.length ? ["Notes: " + meta.notes.join("; ") + ".", ""] : []),
     ...(failed.length
       ? ["Failed runs: " + failed.map((r) => `${r.part} ${r.label} ${r.x}: ${r.error ?? "?"}`).join("; ") + ".", ""]
       : []),

@@ -62,7 +62,7 @@ test("memory capped by the machine's limits says what was asked and what was mea
   const md = growthSection(rs, { notes: ["open files limit 20000"] }, "v", "c");
   assert.match(md, /\| 30,000 \(19,700 measured\) \| 6\.0 \|/);
   assert.match(md, /Capped: 30,000 asked, 19,700 measured/);
-  assert.match(md, /Limits: open files limit 20000\./);
+  assert.match(md, /Notes: open files limit 20000\./);
 });
 
 test("cross-node rows: node 1, the median of the other nodes, the fleet and Redis", () => {
