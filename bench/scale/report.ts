@@ -45,5 +45,11 @@ console.log(section);
 if (process.argv.includes("--docs")) {
   const doc = "docs/benchmarks.md";
   fs.writeFileSync(doc, spliceSection(fs.readFileSync(doc, "utf8"), section));
+  // the docs are `deno fmt`ed (npm run lint checks them): wrap the prose and align the tables the same way
+  try {
+    execFileSync("node_modules/.bin/deno", ["fmt", "-q", doc], { env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
+  } catch {
+    console.error("bench:scale: deno fmt failed on the docs (run npm run fmt)");
+  }
   console.error(`bench:scale: tables written to ${doc}; results in ${file}`);
 }
