@@ -31,6 +31,7 @@ export function benchApp(io: Server): Server {
   return io;
 }
 
-export function benchServer(env: (name: string) => string | undefined): Server {
-  return benchApp(new Server(benchOptions(env)));
+/** `extra`: more server options (bench/scale/portio-redis-app.ts adds the Redis adapter). */
+export function benchServer(env: (name: string) => string | undefined, extra: Partial<ServerOptions> = {}): Server {
+  return benchApp(new Server({ ...extra, ...benchOptions(env) }));
 }

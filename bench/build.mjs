@@ -5,13 +5,18 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["bench/portio-node.ts"],
-  outfile: "bench/dist/portio-node.mjs",
+  // the single node, and a fleet node on Redis (bench/scale, `npm run bench:scale`)
+  entryPoints: { "portio-node": "bench/portio-node.ts", "portio-redis-node": "bench/scale/portio-redis-node.ts" },
+  outdir: "bench/dist",
+  outExtension: { ".js": ".mjs" },
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
   packages: "external",
+  // the Redis adapter imports the room store through the package name (one instance beside "portio"): bundle the
+  // same source files the server is bundled from
+  alias: { "portio/room-store": "./src/room-store.ts", "portio/runtime": "./src/runtime.ts" },
   logLevel: "warning",
 });
 

@@ -213,5 +213,13 @@ for (const [name, value, ok, unit] of targets) {
   );
 }
 out.push("");
+// the growth curves are `npm run bench:scale`'s (bench/scale/report.ts writes them into this file): carried over
+const GROWTH = "## Growth (npm run bench:scale)";
+const previous = fs.existsSync("docs/benchmarks.md") ? fs.readFileSync("docs/benchmarks.md", "utf8") : "";
+const growthAt = previous.indexOf(GROWTH);
+if (growthAt >= 0) {
+  const next = previous.indexOf("\n## ", growthAt + GROWTH.length);
+  out.push(previous.slice(growthAt, next < 0 ? undefined : next).trim(), "");
+}
 if (fs.existsSync("bench/NOTES.md")) out.push(fs.readFileSync("bench/NOTES.md", "utf8").trim(), "");
 process.stdout.write(out.join("\n") + "\n");
