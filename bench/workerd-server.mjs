@@ -3,7 +3,7 @@
 // run-suite.sh measures CPU and memory over this process and its child, workerd.
 //   PORT=3999 node bench/workerd-server.mjs portio|limit
 // Miniflare's entry socket is workerd's own: clients talk to workerd directly, this Node process only
-// starts it (and serves Miniflare's loopback for logs), so its CPU share of a run is small (bench/NOTES.md).
+// starts it (and serves Miniflare's loopback for logs), so its CPU share of a run is small (docs/benchmarks.md, "Where the time and memory go").
 // PING_INTERVAL, PING_TIMEOUT, PARSER and WAKE from the environment become the Worker's bindings;
 // INSPECT=<port> opens workerd's inspector there (bench/workerd-profile.mjs takes a CPU profile through it).
 import fs from "node:fs";
