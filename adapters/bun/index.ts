@@ -195,7 +195,13 @@ export function createHandler(io: Servable | Servable[], fallback?: ServeOptions
       };
       if ((req.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
         ctx.upgrade = (handler, headers) => {
-          upgraded = server.upgrade(req, { data: { handler }, headers });
+          // no reply headers (the usual case): no `headers` option, which Bun would copy for each upgrade
+          const options: { data: BunSocketData; headers?: Headers } = { data: { handler } };
+          for (const _ of headers.keys()) {
+            options.headers = headers;
+            break;
+          }
+          upgraded = server.upgrade(req, options);
           return upgraded ? undefined : new Response("WebSocket upgrade failed", { status: 400 });
         };
       }

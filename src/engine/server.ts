@@ -298,7 +298,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         if (transport === "websocket") return this.#upgradeSession(session, req, ctx, headers);
         return await this.#poll(session, req, ctx, headers);
       }
-      return await this.#handshake(req, transport, ctx, headers);
+      return await this.#handshake(req, q, transport, ctx, headers);
     } catch (err) {
       if (!(err instanceof EngineRequestError)) throw err;
       this.logger.debug(`request refused: ${err.message}`, err.context);
@@ -373,6 +373,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
 
   async #handshake(
     req: RequestLike,
+    q: URLSearchParams,
     transport: string,
     ctx: RequestContext,
     headers: HeaderList,
@@ -389,7 +390,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     const remote = ctx.remoteAddress ?? "";
     // the session outlives this request (see snapshotRequest)
     const snapshot = snapshotRequest(req);
-    const protocol: EngineProtocol = new URL(req.url).searchParams.get("EIO") === "3" ? 3 : 4;
+    const protocol: EngineProtocol = q.get("EIO") === "3" ? 3 : 4;
     if (this.#middlewares.length) keepWhatMiddlewaresSet(req, snapshot);
     if (transport === "websocket") {
       const handler = this.#wsHandler((ws) => {
