@@ -1,5 +1,7 @@
-// Bundles the Node bench entry with esbuild, as an app would ship it: the numbers then measure Portio,
+// Bundles the bench entries with esbuild, as an app would ship them: the numbers then measure Portio,
 // not a TypeScript loader (tsx keeps function names and runs its hooks on a worker thread).
+// The Node server, and the two Workers that bench/workerd-server.mjs runs in workerd (bundled as wrangler
+// would: browser platform, the workerd/worker conditions).
 import { build } from "esbuild";
 
 await build({
@@ -12,3 +14,17 @@ await build({
   packages: "external",
   logLevel: "warning",
 });
+
+for (const name of ["portio-workerd", "limit-workerd"]) {
+  await build({
+    entryPoints: [`bench/${name}.ts`],
+    outfile: `bench/dist/${name}.js`,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    logLevel: "warning",
+  });
+}

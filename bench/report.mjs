@@ -34,6 +34,9 @@ const labels = [
   "limit-bun",
   "portio-deno",
   "socketio-deno",
+  "limit-deno",
+  "portio-workerd",
+  "limit-workerd",
 ].filter((l) => runs.some((r) => r.label === l));
 const f = (x, d = 1) => (x === undefined ? "–" : x >= 1000 ? `${(x / 1000).toFixed(1)} k` : x.toFixed(d));
 const version = (cmd, args) => {
@@ -122,10 +125,13 @@ out.push(`- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${Mat
 out.push(
   `- node ${process.version}, bun ${version("node_modules/.bin/bun", ["--version"])}, ${
     version("node_modules/.bin/deno", ["--version"])
-  }; socket.io ${pkg("socket.io")}, ws ${pkg("ws")}, @socket.io/bun-engine ${pkg("@socket.io/bun-engine")}`,
+  }; workerd ${pkg("workerd")} through miniflare ${pkg("miniflare")}; socket.io ${pkg("socket.io")}, ws ${
+    pkg("ws")
+  }, @socket.io/bun-engine ${pkg("@socket.io/bun-engine")}`,
 );
 out.push(
   "- Portio on Node runs esbuild's bundle of bench/portio-node.ts (bench/build.mjs), as an app would ship; Bun and Deno run the TypeScript directly.",
+  "- workerd: esbuild's bundles of bench/portio-workerd.ts (Portio's Worker, one Durable Object holding every connection) and bench/limit-workerd.ts (a raw Durable Object on the Hibernation API, WebSocket only: no polling row) run by bench/workerd-server.mjs in Miniflare; clients reach workerd's own socket, and the figures are over the Node launcher and workerd together (the launcher idles: bench/NOTES.md).",
   "",
 );
 out.push("## Server CPU µs per operation (throughput)", "");
@@ -177,7 +183,8 @@ const targets = [
 // the box's speed varies from day to day: the same ratios against the limit server, measured in this run
 const vsLimit = (rt, scenario, key = "us") => m(`portio-${rt}`, scenario, key) / m(`limit-${rt}`, scenario, key);
 out.push("## Portio relative to the limit server of the same run (1.00 = as cheap as the physical limit)", "");
-out.push("| scenario | Node | Bun |", "| --- | --- | --- |");
+const vsRuntimes = [["node", "Node"], ["bun", "Bun"], ["deno", "Deno"], ["workerd", "workerd"]];
+out.push(`| scenario | ${vsRuntimes.map(([, t]) => t).join(" | ")} |`, `| --- |${" --- |".repeat(vsRuntimes.length)}`);
 for (
   const [title, sc, key] of [
     ["fan-out µs/msg", "fanout"],
@@ -187,7 +194,12 @@ for (
     ["polling µs/ack", "polling"],
   ]
 ) {
-  out.push(`| ${title} | ${f(vsLimit("node", sc, key), 2)}× | ${f(vsLimit("bun", sc, key), 2)}× |`);
+  // n/a: no run of one of the two (the limit Worker serves no polling)
+  const cell = (rt) => {
+    const x = vsLimit(rt, sc, key);
+    return Number.isFinite(x) ? `${f(x, 2)}×` : "n/a";
+  };
+  out.push(`| ${title} | ${vsRuntimes.map(([rt]) => cell(rt)).join(" | ")} |`);
 }
 out.push("");
 out.push(...msgpackSection());
