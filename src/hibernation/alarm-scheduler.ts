@@ -119,7 +119,8 @@ export class AlarmScheduler implements Scheduler {
   #queueSync(): void {
     if (this.#syncQueued) return;
     this.#syncQueued = true;
-    queueMicrotask(() => {
+    // a promise's reaction, not queueMicrotask: the same queue, but workerd's queueMicrotask is a C++ call
+    Promise.resolve().then(() => {
       this.#syncQueued = false;
       this.#sync();
     });

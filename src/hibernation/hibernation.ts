@@ -7,7 +7,9 @@
  *   heartbeat resumes exactly where it was (engine-restore.ts)
  * - storage, `<prefix>c:<sid>`: the connection's first request (URL, headers can be kilobytes, address)
  * - storage, `<prefix>s:<sid>:<nsp>`: each namespace socket (socket-restore.ts `SocketRecord`), rewritten
- *   when its rooms change and, compared as JSON, after each message its connection delivers
+ *   when its rooms change (the room store's events) and after a message its connection delivers if its
+ *   `data`, compared as JSON, changed: the rest of the record is fixed at connect, so a message that
+ *   changes nothing costs one `JSON.stringify` of `data`, not the record
  *
  * A session is kept from the moment it is on a WebSocket: opened there, or upgraded. Long-polling sessions
  * are not (a parked GET keeps the object in memory anyway, and a restart ends the request), but with
@@ -55,6 +57,15 @@ function attachmentOf(ws: HibernatableSocket): Attachment | undefined {
     : undefined;
 }
 
+/** The JSON of `socket.data`; undefined when it has none (a cycle, a BigInt): then written every time. */
+function dataJson(socket: AnySocket): string | undefined {
+  try {
+    return JSON.stringify(socket.data) ?? ""; // undefined, a function: nothing storage would keep
+  } catch {
+    return undefined;
+  }
+}
+
 /** Restores a server's connections after a Durable Object woke from hibernation. */
 export class Hibernation {
   /** The server's path. */
@@ -68,8 +79,10 @@ export class Hibernation {
   #recorded = new Set<EngineSocket>();
   #beats = new WeakMap<EngineSocket, number>();
   #sockets = new Map<EngineSocket, Set<AnySocket>>();
+  /** the JSON of each socket's `data` as last written */
   #saved = new WeakMap<AnySocket, string>();
-  #dirty = new Set<AnySocket>();
+  /** sockets to write at the next flush: true = changed (rooms, new), false = compare `data` first */
+  #dirty = new Map<AnySocket, boolean>();
   #flushQueued = false;
   #opening: HibernatableSocket | undefined;
   #probes = new Map<string, HibernatableSocket>();
@@ -127,7 +140,7 @@ export class Hibernation {
     this.#recorded.add(session);
     // a message may change any socket of its connection (`socket.data`): compare them after it
     session.on("message", () => {
-      for (const s of this.#sockets.get(session) ?? []) this.#markDirty(s);
+      for (const s of this.#sockets.get(session) ?? []) this.#markDirty(s, false);
     });
   }
 
@@ -192,12 +205,13 @@ export class Hibernation {
     this.#markDirty(socket);
   }
 
-  #markDirty(socket: AnySocket): void {
+  #markDirty(socket: AnySocket, changed = true): void {
     if (this.#restoring || !this.#recorded.has(socket.conn)) return;
-    this.#dirty.add(socket);
+    this.#dirty.set(socket, changed || this.#dirty.get(socket) === true);
     if (this.#flushQueued) return;
     this.#flushQueued = true;
-    queueMicrotask(() => this.flush());
+    // a promise's reaction, not queueMicrotask: the same queue, but workerd's queueMicrotask is a C++ call
+    Promise.resolve().then(() => this.flush());
   }
 
   /**
@@ -205,22 +219,16 @@ export class Hibernation {
    * after changing a `socket.data` from elsewhere (after an `await`, or another socket's).
    */
   flush(socket?: AnySocket): void {
-    if (socket) this.#dirty.add(socket);
+    if (socket && !this.#dirty.has(socket)) this.#dirty.set(socket, false);
     this.#flushQueued = false;
-    const dirty = [...this.#dirty];
-    this.#dirty.clear();
-    for (const s of dirty) {
+    const dirty = this.#dirty;
+    this.#dirty = new Map();
+    for (const [s, changed] of dirty) {
       if (!s.connected || !this.#recorded.has(s.conn)) continue;
-      const record = socketRecordOf(s);
-      let json: string | undefined;
-      try {
-        json = JSON.stringify(record);
-      } catch {
-        json = undefined; // not JSON (a cycle, a BigInt): written every time
-      }
-      if (json !== undefined && this.#saved.get(s) === json) continue;
+      const json = dataJson(s);
+      if (!changed && json !== undefined && this.#saved.get(s) === json) continue;
       if (json !== undefined) this.#saved.set(s, json);
-      putQuietly(this.#storage, this.#socketKey(s.conn.id, s.nsp.name), record, this.#server.logger);
+      putQuietly(this.#storage, this.#socketKey(s.conn.id, s.nsp.name), socketRecordOf(s), this.#server.logger);
     }
   }
 
@@ -260,11 +268,8 @@ export class Hibernation {
         this.#keep(session, ws, false);
         const { sockets: back } = await restoreClient(this.#server, session, list.map(([, r]) => r));
         for (const s of back) {
-          try {
-            this.#saved.set(s, JSON.stringify(socketRecordOf(s)));
-          } catch {
-            // compared as "changed" at the next flush
-          }
+          const json = dataJson(s);
+          if (json !== undefined) this.#saved.set(s, json);
         }
         handlers.set(ws, handler);
         restored.push(...back);
