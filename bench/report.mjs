@@ -131,7 +131,7 @@ out.push(
 );
 out.push(
   "- Portio on Node runs esbuild's bundle of bench/portio-node.ts (bench/build.mjs), as an app would ship; Bun and Deno run the TypeScript directly.",
-  "- workerd: esbuild's bundles of bench/portio-workerd.ts (Portio's Worker, one Durable Object holding every connection) and bench/limit-workerd.ts (a raw Durable Object on the Hibernation API, WebSocket only: no polling row) run by bench/workerd-server.mjs in Miniflare; clients reach workerd's own socket, and the figures are over the Node launcher and workerd together (the launcher idles: see "Where the time and memory go" below).",
+  "- workerd: esbuild's bundles of bench/portio-workerd.ts (Portio's Worker, one Durable Object holding every connection) and bench/limit-workerd.ts (a raw Durable Object on the Hibernation API, WebSocket only: no polling row) run by bench/workerd-server.mjs in Miniflare; clients reach workerd's own socket, and the figures are over the Node launcher and workerd together (the launcher idles: see Where the time and memory go, below).",
   "",
 );
 out.push("## Server CPU µs per operation (throughput)", "");

@@ -373,7 +373,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
 
   async #handshake(
     req: RequestLike,
-    q: URLSearchParams,
+    q: QueryLike,
     transport: string,
     ctx: RequestContext,
     headers: HeaderList,
