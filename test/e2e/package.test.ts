@@ -32,9 +32,11 @@ const TS_DEPS = ["typescript", "@types/node"];
  * did not have (Durable Object recovery byte bound, client-error log limiting, the body deadline, invalid-URL
  * answers, per-message compress flags) net of the trims that kept WebTransport, session forwarding and the client
  * bundle server out of Workers. 31.5 keeps the margin small so growth is still a decision; known further trims
- * (the in-memory recovery store a Durable Object never uses, ~0.4) are in the CHANGELOG's notes.
+ * (the in-memory recovery store a Durable Object never uses, ~0.4) are in the CHANGELOG's notes. Issue 15 (same
+ * day) made it 31.97 for speed on every runtime, the Worker included: the hand URL splitter of the polling path
+ * (~0.45), the heartbeat timer wheel and the hibernation change tracking (net of what they replaced); 32.25.
  */
-const WORKER_GZIP_BUDGET_KIB = 31.5;
+const WORKER_GZIP_BUDGET_KIB = 32.25;
 
 interface Run {
   code: number;
