@@ -62,7 +62,7 @@ export function slopePerMinute(points: ReadonlyArray<[number, number]>): number 
 
 const BROADCAST_ROOM = "soak";
 /** messages per broadcast round (one `flood` call: numbered 0..n-1) */
-const ROUND = 5;
+export const ROUND = 5;
 
 export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const log = opts.log ?? (() => {});
