@@ -11,8 +11,8 @@ const SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 
 // Known bug, Deno only, older than 2026-11-30's issue-15 changes (main 9614da6 shows it too): under load a member that
 // reconnects with recovery sometimes misses exactly one round of broadcasts sent while its session is being restored
-// (not in the replay, not delivered live: the offsets show the round falls between the two). 4 of 10 Deno soaks with
-// 4 in parallel, 0 of 8 on Node and Bun. Reported as this test's TODO (the runner prints it), never hidden; any other
+// (not in the replay, not delivered live: the offsets show the round falls between the two). 6 of 20 Deno soaks run
+// 2-4 at once, 0 of 8 on Node and Bun. Reported as this test's TODO (the runner prints it), never hidden; any other
 // failure, or a larger loss, still fails. docs/testing.md "Known failures" has the reproduction.
 const KNOWN_DENO_LOSS = /^(recovering|slow consumer): (\d+) of (\d+) room broadcasts arrived$/;
 const knownLoss = (runtime: Runtime, failure: string): boolean => {
